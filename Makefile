@@ -1,0 +1,18 @@
+# The two commands of README.md. Both set up .venv first (idempotent).
+.PHONY: app test demo bench
+
+app:
+	scripts/setup.sh
+	.venv/bin/streamlit run app.py
+
+test:
+	scripts/setup.sh dev
+	.venv/bin/python -m pytest
+
+demo:
+	scripts/setup.sh
+	.venv/bin/python -m dde_core train --dist 2spirals --sigma 0.2 --out out/demo
+
+bench:
+	scripts/setup.sh dev
+	for b in bench/bench_*.py; do .venv/bin/python $$b || exit 1; done

@@ -1,0 +1,30 @@
+"""Shared fixtures. TensorFlow is told to be quiet before anything imports it."""
+
+import os
+
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+os.environ.setdefault("CUDA_VISIBLE_DEVICES", "")  # tests run on the CPU
+
+import numpy as np  # noqa: E402
+import pytest  # noqa: E402
+
+
+@pytest.fixture(scope="session")
+def spirals():
+    """10,000 points of 2spirals, the reference training set of NOTES.md."""
+    from dde_core import datasets
+
+    return datasets.sample("2spirals", 10_000, seed=0)
+
+
+@pytest.fixture(scope="session")
+def trained_spirals(spirals):
+    """A DDE with the default settings trained on 2spirals at σ = 0.2 (a few seconds)."""
+    from dde_core import DDE
+
+    return DDE(sigma=0.2, seed=0).fit(spirals)
+
+
+@pytest.fixture
+def rng():
+    return np.random.default_rng(12345)
