@@ -23,7 +23,7 @@ import os
 from collections import Counter
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any, BinaryIO, Callable, Sequence, TextIO, Union
 
 import numpy as np
 
@@ -115,11 +115,11 @@ def _circles(rng: np.random.Generator, n: int) -> np.ndarray:
     """Two concentric circles (radii 1 and 0.5, noise 0.08), ×3."""
     n_outer, n_inner = _split_evenly(n, 2)
     circles = np.concatenate([_circle(1.0, n_outer), _circle(0.5, n_inner)])
-    return 2.8 * (circles + 0.08 * rng.standard_normal((n, 2)))
+    return 3.0 * (circles + 0.08 * rng.standard_normal((n, 2)))
 
 
 def _swissroll(rng: np.random.Generator, n: int) -> np.ndarray:
-    """The (x, z) face of sklearn's swiss roll: t·(cos t, sin t) + N(0, I), t in [1.5π, 4.5π], /5."""
+    """sklearn's swiss roll seen end-on: (t cos t, t sin t) + N(0, I), t in [1.5π, 4.5π], /5."""
     t = 1.5 * np.pi * (1.0 + 2.0 * rng.random(n))
     roll = t[:, None] * _unit_vectors(t) + 1.0 * rng.standard_normal((n, 2))
     return roll / 5.0
@@ -152,21 +152,23 @@ def _cos(rng: np.random.Generator, n: int) -> np.ndarray:
 
 @dataclass(frozen=True)
 class _Toy:
+    """A toy distribution: its sampler (rng, n) -> (n, 2) array, and a sentence for the UI."""
+
     sampler: Sampler
     description: str
 
 
 _TOYS: dict[str, _Toy] = {
-    "8gaussians": _Toy(_eight_gaussians, "Eight round Gaussian blobs evenly spaced on a circle of radius about 2.8."),
-    "2spirals": _Toy(_two_spirals, "Two interleaved spiral arms winding out to a radius of about 3."),
-    "checkerboard": _Toy(_checkerboard, "Uniform density on 8 of the 16 squares of a 4×4 chessboard covering [-4, 4]²."),
+    "8gaussians": _Toy(_eight_gaussians, "Eight round blobs evenly spaced on a circle."),
+    "2spirals": _Toy(_two_spirals, "Two interleaved spiral arms winding out to radius 3."),
+    "checkerboard": _Toy(_checkerboard, "Uniform on 8 of the 16 squares of a chessboard."),
     "rings": _Toy(_rings, "Four thin concentric rings of radii 3, 2.25, 1.5 and 0.75."),
     "moons": _Toy(_moons, "Two interlocking half-moons, the classic clustering example."),
     "circles": _Toy(_circles, "Two noisy concentric circles of radii 3 and 1.5."),
     "swissroll": _Toy(_swissroll, "A noisy spiral band: the swiss roll seen end-on."),
-    "pinwheel": _Toy(_pinwheel, "Five curved, elongated arms twisting around the origin like a pinwheel."),
-    "line": _Toy(_line, "Points on the diagonal y = x: all mass on a line, so the density is degenerate."),
-    "cos": _Toy(_cos, "Points on the curve y = 2.5 sin x: all mass on a curve, so the density is degenerate."),
+    "pinwheel": _Toy(_pinwheel, "Five curved arms twisting around the origin like a pinwheel."),
+    "line": _Toy(_line, "Points on the line y = x: a degenerate density with no area."),
+    "cos": _Toy(_cos, "Points on the curve y = 2.5 sin x: a degenerate density with no area."),
 }
 
 
@@ -206,15 +208,23 @@ def sample(name: str, n: int, seed: int = 0) -> np.ndarray:
 # CSV files: bytes -> text -> rows of cells -> numeric columns
 # ---------------------------------------------------------------------------
 
+# What a CSV can be read from: a path, the file's bytes, or an open binary/text file.
+CsvSource = Union[str, os.PathLike, bytes, bytearray, BinaryIO, TextIO]
+
 # Candidate delimiters, most preferred first; None means "runs of whitespace".
 _DELIMITERS: tuple[str | None, ...] = (",", ";", "\t", "|", None)
-_DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes", None: "whitespace"}
+_DELIMITER_NAMES = {
+    ",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes", None: "whitespace",
+}
 _MISSING_MARKERS = frozenset({"", "na", "n/a", "nan", "null", "none"})
 _SNIFF_LINES = 100
 _MAX_LISTED = 5
 _UTF16_BOMS = (b"\xff\xfe", b"\xfe\xff")
 _ALLOWED_CONTROL = frozenset("\t\n\r\f\v")
-_SUBSAMPLE_HINT = "Subsample it first (for example keep a random 100,000 rows); a 2-D density needs far fewer points."
+_SUBSAMPLE_HINT = (
+    "Subsample it first (for example keep a random 100,000 rows); "
+    "a 2-D density needs far fewer points."
+)
 
 
 @dataclass(eq=False)
@@ -247,6 +257,7 @@ def _human_size(n_bytes: int) -> str:
 
 
 def _too_big(what: str) -> ValueError:
+    """The error for a file over a size limit; ``what`` says which limit."""
     return ValueError(f"The file is enormous: {what}. {_SUBSAMPLE_HINT}")
 
 
@@ -411,7 +422,9 @@ def _header_names(cells: Sequence[str]) -> list[str]:
     return result
 
 
-def _check_rectangular(rows: list[list[str]], line_numbers: list[int], delimiter: str | None) -> None:
+def _check_rectangular(
+    rows: list[list[str]], line_numbers: list[int], delimiter: str | None
+) -> None:
     """Raise if some rows have a different number of cells than most rows."""
     widths = [len(row) for row in rows]
     usual = Counter(widths).most_common(1)[0][0]
@@ -444,7 +457,9 @@ def _numeric_column(
         return None
     bad = [i for i, value in enumerate(parsed) if value is None]
     if bad:
-        shown = ", ".join(f"{cells[i].strip()!r} on line {line_numbers[i]}" for i in bad[:_MAX_LISTED])
+        shown = ", ".join(
+            f"{cells[i].strip()!r} on line {line_numbers[i]}" for i in bad[:_MAX_LISTED]
+        )
         more = f" and {len(bad) - _MAX_LISTED} more" if len(bad) > _MAX_LISTED else ""
         raise ValueError(
             f"Column {name!r} looks numeric but {len(bad)} cell(s) are not numbers: {shown}{more}. "
@@ -453,7 +468,29 @@ def _numeric_column(
     return np.asarray(parsed, dtype=np.float64)
 
 
-def read_csv_table(source: Any, max_rows: int = 1_000_000, max_bytes: int = 200 * 2**20) -> CsvTable:
+def _numeric_table(
+    column_names: list[str], rows: list[list[str]], line_numbers: list[int], decimal_comma: bool
+) -> CsvTable:
+    """The numeric columns of the data ``rows``; raise if fewer than two are numeric."""
+    kept_names, kept_values = [], []
+    for name, cells in zip(column_names, zip(*rows)):
+        values = _numeric_column(name, cells, line_numbers, decimal_comma)
+        if values is not None:
+            kept_names.append(name)
+            kept_values.append(values)
+    if len(kept_names) < 2:
+        found = f"{len(kept_names)}: {_listing(kept_names)}" if kept_names else "none"
+        raise ValueError(
+            f"The CSV needs at least two numeric columns, found {found} "
+            f"(all columns: {_listing(column_names)}). "
+            "Each row must hold a point's x and y as numbers."
+        )
+    return CsvTable(column_names=kept_names, values=np.column_stack(kept_values))
+
+
+def read_csv_table(
+    source: CsvSource, max_rows: int = 1_000_000, max_bytes: int = 200 * 2**20
+) -> CsvTable:
     """Read the numeric columns of a CSV file.
 
     ``source`` is a path (str or Path), the file's bytes, or an open binary or
@@ -475,9 +512,11 @@ def read_csv_table(source: Any, max_rows: int = 1_000_000, max_bytes: int = 200 
     delimiter = _choose_delimiter(lines[:_SNIFF_LINES])
     decimal_comma = delimiter != ","
     has_header = _looks_like_header(_split_rows(lines[:_SNIFF_LINES], delimiter), decimal_comma)
-    n_rows = len(lines) - has_header
+    n_rows = len(lines) - int(has_header)
     if n_rows == 0:
-        raise ValueError("The file has a header row but no data rows. Add one point per row below the header.")
+        raise ValueError(
+            "The file has a header row but no data rows. Add one point per row below the header."
+        )
     if n_rows > max_rows:
         raise _too_big(f"it has {n_rows:,} data rows, more than max_rows={max_rows:,}")
 
@@ -489,19 +528,7 @@ def read_csv_table(source: Any, max_rows: int = 1_000_000, max_bytes: int = 200 
     else:
         column_names = [f"column {j + 1}" for j in range(len(rows[0]))]
 
-    kept_names, kept_values = [], []
-    for name, cells in zip(column_names, zip(*rows)):
-        values = _numeric_column(name, cells, line_numbers, decimal_comma)
-        if values is not None:
-            kept_names.append(name)
-            kept_values.append(values)
-    if len(kept_names) < 2:
-        found = f"{len(kept_names)}: {_listing(kept_names)}" if kept_names else "none"
-        raise ValueError(
-            f"The CSV needs at least two numeric columns, found {found} "
-            f"(all columns: {_listing(column_names)}). Each row must hold a point's x and y as numbers."
-        )
-    return CsvTable(column_names=kept_names, values=np.column_stack(kept_values))
+    return _numeric_table(column_names, rows, line_numbers, decimal_comma)
 
 
 # ---------------------------------------------------------------------------
@@ -538,10 +565,11 @@ class Standardizer:
                 "mean and scale must be 1-D with one entry per column, got shapes "
                 f"{self.mean.shape} and {self.scale.shape}."
             )
-        if not np.isfinite(self.mean).all() or not (np.isfinite(self.scale) & (self.scale > 0)).all():
+        scale_ok = np.isfinite(self.scale) & (self.scale > 0)
+        if not np.isfinite(self.mean).all() or not scale_ok.all():
             raise ValueError(
-                f"mean must be finite and every scale finite and > 0, got mean={self.mean.tolist()}, "
-                f"scale={self.scale.tolist()}."
+                "mean must be finite and every scale finite and > 0, got "
+                f"mean={self.mean.tolist()}, scale={self.scale.tolist()}."
             )
 
     @property
@@ -663,13 +691,16 @@ def _finite_points(values: np.ndarray, label: str, min_points: int) -> np.ndarra
         message = (
             str(error)
             .replace(" row(s):", " data row(s):")
-            .replace("(counted from 0)", "(counted from 0 below the header; empty or NA cells count as NaN)")
+            .replace(
+                "(counted from 0)",
+                "(counted from 0 below the header; empty or NA cells count as NaN)",
+            )
         )
         raise ValueError(message[0].upper() + message[1:]) from None
 
 
 def load_csv(
-    source: Any,
+    source: CsvSource,
     columns: tuple[int | str, int | str] | None = None,
     standardize: bool = False,
     min_points: int = 2,

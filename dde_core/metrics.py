@@ -201,3 +201,12 @@ def sliced_wasserstein(
         for start in range(0, n_projections, chunk)
     ]
     return float(np.concatenate(distances).mean())
+
+
+def denoising_error(denoised: np.ndarray, clean: np.ndarray) -> float:
+    """Mean squared denoising error E ||x̂ − x||² (summed over coordinates), for (m, d) arrays.
+
+    With x̂ = x̃ + σ²∇f(x̃) this is the DDE training loss; with the exact KDE's
+    denoiser it is the floor (Bayes error) no model can go below.
+    """
+    return float(np.mean(np.sum((np.asarray(denoised) - np.asarray(clean)) ** 2, axis=1)))

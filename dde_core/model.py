@@ -29,6 +29,7 @@ import numpy as np
 import tensorflow as tf
 
 from .device import device_name
+from .metrics import denoising_error
 from .validation import check_points, check_positive_float, check_positive_int, check_sigma
 
 __all__ = ["DDE", "ACTIVATIONS", "TrainingHistory"]
@@ -257,8 +258,7 @@ class DDE:
     def denoising_loss(self, clean: np.ndarray, noisy: np.ndarray) -> float:
         """The training loss mean ||x̃ + σ²∇f(x̃) − x||² on given pairs, both (m, d)."""
         clean = check_points(clean, "clean", dim=self.n_dims_)
-        residual = self.denoise(noisy) - clean
-        return float(np.mean(np.sum(residual**2, axis=1)))
+        return denoising_error(self.denoise(noisy), clean)
 
     # -- persistence -------------------------------------------------------------------
     def save(self, path: str | Path, metadata: dict | None = None) -> Path:

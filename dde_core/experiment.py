@@ -1,0 +1,183 @@
+"""One training experiment: data, the DDE being trained, its ground truth, and its record.
+
+This is the "state" of the playground (TensorFlow Playground style): the app
+and the CLI both hold an ``Experiment`` and call ``advance`` once per frame;
+views are computed from it by ``views``/``figures`` and never change it.
+
+Progress is measured against the exact KDE at the same σ:
+- loss: the denoising loss of NOTES.md §1 on a fixed held-out noisy batch;
+- excess loss: that loss minus the KDE denoiser's loss on the same batch (the
+  floor, the Bayes error of denoising), so what is left is what can be learned;
+- KL(KDE_σ ‖ DDE) between the two densities normalised on the view grid.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+
+from . import datasets
+from .grid import Grid
+from .kde import GaussianKDE
+from .metrics import denoising_error, kl_on_grid, mean_log_likelihood
+from .model import DDE
+from .normalization import log_z_grid, mass_on_grid
+from .validation import check_points, check_positive_int
+from .views import DensityView, density_view
+
+__all__ = ["Config", "Experiment", "Record", "evaluate"]
+
+GRID_SIZE = 100  # cells per side of the live view and of the live KL
+MONITOR_BATCH = 2048  # held-out noisy pairs for the loss curves
+
+
+@dataclass(frozen=True)
+class Config:
+    """Everything that defines a model; changing any of it means a new model."""
+
+    dataset: str = "2spirals"
+    n_samples: int = 10_000
+    data_seed: int = 0
+    sigma: float = 0.2
+    hidden: tuple[int, ...] = (64, 64, 64)
+    activation: str = "softplus"
+    learning_rate: float = 3e-3
+    batch_size: int = 2048
+    steps: int = 2000
+    seed: int = 0
+
+    def model(self) -> DDE:
+        return DDE(
+            sigma=self.sigma, hidden=tuple(self.hidden), activation=self.activation,
+            learning_rate=self.learning_rate, batch_size=self.batch_size, steps=self.steps,
+            seed=self.seed,
+        )
+
+    def to_dict(self) -> dict:
+        return {**asdict(self), "hidden": list(self.hidden)}
+
+
+@dataclass
+class Record:
+    """Measurements taken after each frame of training, one entry per frame."""
+
+    steps: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    excess_loss: list[float] = field(default_factory=list)
+    kl: list[float] = field(default_factory=list)
+
+    def append(self, step: int, loss: float, excess: float, kl: float) -> None:
+        self.steps.append(step)
+        self.loss.append(loss)
+        self.excess_loss.append(excess)
+        self.kl.append(kl)
+
+    def latest(self) -> dict:
+        if not self.steps:
+            return {}
+        return {
+            "step": self.steps[-1], "loss": self.loss[-1],
+            "excess_loss": self.excess_loss[-1], "kl": self.kl[-1],
+        }
+
+
+class Experiment:
+    """A DDE trained on ``points`` at ``config.sigma``, watched against the exact KDE.
+
+    ``points`` defaults to ``config.n_samples`` draws of ``config.dataset``; pass
+    a user's points (already in model units) to train on those instead.
+    """
+
+    def __init__(self, config: Config, points: np.ndarray | None = None, grid: Grid | None = None):
+        self.config = config
+        if points is None:
+            points = datasets.sample(config.dataset, config.n_samples, config.data_seed)
+        self.points = check_points(points, "points", min_points=2, dim=2).astype(np.float32)
+        self.grid = grid or _default_grid(config.dataset, self.points)
+        self.model = config.model()
+        self.model.partial_fit(self.points, steps=1)  # validates settings, traces the step
+        self.kde = GaussianKDE(sigma=config.sigma).fit(self.points)
+        self.kde_view = density_view(self.kde, self.grid)
+        self._monitor_clean, self._monitor_noisy = _monitor_batch(self.points, config)
+        self.loss_floor = denoising_error(
+            self.kde.denoise(self._monitor_noisy), self._monitor_clean
+        )
+        self.record = Record()
+        self.view = self._measure()
+
+    @property
+    def step(self) -> int:
+        return self.model.n_steps_
+
+    def advance(self, steps: int) -> DensityView:
+        """Train ``steps`` more steps, measure, and return the new view."""
+        steps = check_positive_int(steps, "steps per frame")
+        self.model.partial_fit(steps=steps)
+        self.view = self._measure()
+        return self.view
+
+    def _measure(self) -> DensityView:
+        view = density_view(self.model, self.grid)
+        loss = self.model.denoising_loss(self._monitor_clean, self._monitor_noisy)
+        kl = kl_on_grid(self.kde_view.log_density, view.log_density)
+        self.record.append(self.step, loss, loss - self.loss_floor, kl)
+        return view
+
+    @property
+    def steps_per_second(self) -> float:
+        return self.model.history_.steps_per_second
+
+    def summary(self) -> dict:
+        """JSON-friendly settings and latest measurements."""
+        return {
+            "config": self.config.to_dict(),
+            "n_points": int(len(self.points)),
+            "loss_floor": self.loss_floor,
+            **self.record.latest(),
+            "steps_per_second": self.steps_per_second,
+            "device": self.model.device_,
+        }
+
+
+def _default_grid(dataset: str, points: np.ndarray) -> Grid:
+    """[−4, 4]² for the toy sets (NOTES.md §1); a box around the data otherwise."""
+    if dataset in datasets.names():
+        return Grid(n=GRID_SIZE)
+    return Grid.around(points, n=GRID_SIZE)
+
+
+def _monitor_batch(points: np.ndarray, config: Config) -> tuple[np.ndarray, np.ndarray]:
+    """A fixed batch of clean points and their noisy copies, seeded apart from training."""
+    rng = np.random.default_rng([config.seed, 7919])
+    clean = points[rng.integers(0, len(points), MONITOR_BATCH)].astype(np.float64)
+    return clean, clean + config.sigma * rng.standard_normal(clean.shape)
+
+
+
+def evaluate(experiment: Experiment, test_points: np.ndarray, grid_size: int = 200) -> dict:
+    """Final figures of a trained experiment, measured on a ``grid_size²`` grid.
+
+    kl_to_kde: KL(KDE_σ ‖ DDE), both normalised on the grid (nats).
+    test_log_likelihood_*: mean log p on held-out points (nats/point) ± standard
+    error, for the DDE normalised by grid quadrature and for the exact KDE.
+    kde_mass_on_grid: ≈ 1 when the grid holds the mass (the check of NOTES.md §3).
+    """
+    grid = Grid(experiment.grid.x_range, experiment.grid.y_range, grid_size)
+    test_points = check_points(test_points, "test points", min_points=2, dim=2)
+    kde_log_p = experiment.kde.log_density(grid.points)
+    dde_log_f = experiment.model.log_density(grid.points)
+    log_z = log_z_grid(dde_log_f, grid)
+    dde_ll, dde_se = mean_log_likelihood(experiment.model.log_density(test_points) - log_z)
+    kde_ll, kde_se = mean_log_likelihood(experiment.kde.log_density(test_points))
+    return {
+        "kl_to_kde": kl_on_grid(kde_log_p, dde_log_f),
+        "grid": {"n": grid_size, "x_range": list(grid.x_range), "y_range": list(grid.y_range)},
+        "log_z_dde": log_z,
+        "kde_mass_on_grid": mass_on_grid(kde_log_p, grid),
+        "n_test_points": int(len(test_points)),
+        "test_log_likelihood_dde": dde_ll,
+        "test_log_likelihood_dde_stderr": dde_se,
+        "test_log_likelihood_kde": kde_ll,
+        "test_log_likelihood_kde_stderr": kde_se,
+    }
