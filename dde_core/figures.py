@@ -24,6 +24,7 @@ __all__ = [
     "points_figure",
     "training_curves_figure",
     "comparison_figure",
+    "gallery_figure",
 ]
 
 DENSITY_COLORSCALE = "Viridis"
@@ -225,4 +226,25 @@ def comparison_figure(
         title=dict(text=title, x=0.01), height=height, template="plotly_white", showlegend=False,
         margin=dict(l=30, r=10, t=80, b=30),
     )
+    return figure
+
+
+def gallery_figure(samples: dict[str, np.ndarray], columns: int = 5, height: int = 300) -> go.Figure:
+    """Small multiples of named point clouds (e.g. every toy distribution) on [−4, 4]²."""
+    names = list(samples)
+    rows = -(-len(names) // columns)
+    figure = make_subplots(rows=rows, cols=columns, subplot_titles=names,
+                           horizontal_spacing=0.02, vertical_spacing=0.12)
+    for i, name in enumerate(names):
+        points = _subsample(samples[name], 800)
+        figure.add_trace(
+            go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers",
+                         marker=dict(size=2, color=DATA_COLOR, opacity=0.6), hoverinfo="skip"),
+            row=i // columns + 1, col=i % columns + 1,
+        )
+    figure.update_xaxes(range=[-4, 4], showticklabels=False, showgrid=False, zeroline=False)
+    figure.update_yaxes(range=[-4, 4], showticklabels=False, showgrid=False, zeroline=False)
+    figure.update_layout(height=height, margin=dict(l=5, r=5, t=25, b=5), template="plotly_white",
+                         showlegend=False)
+    figure.update_annotations(font_size=12)
     return figure

@@ -14,6 +14,7 @@ and on a GPU when one is visible).
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -24,7 +25,6 @@ from .validation import check_points, check_positive_int, check_sigma
 __all__ = ["GaussianKDE"]
 
 
-@tf.function(reduce_retracing=True)
 def _block_moments(queries, train, train_sq_norm, inv_two_var, order: int):
     """Log-weights of one block of pairs, reduced to their running statistics.
 
@@ -48,6 +48,14 @@ def _block_moments(queries, train, train_sq_norm, inv_two_var, order: int):
         else tf.zeros([0], queries.dtype)
     )
     return block_max, total, first, second
+
+
+@functools.lru_cache(maxsize=None)
+def _compiled_block_moments(order: int):
+    """``_block_moments`` for one ``order``, compiled once for any block shape."""
+    matrix = tf.TensorSpec([None, None], tf.float64)
+    signature = [matrix, matrix, tf.TensorSpec([None], tf.float64), tf.TensorSpec([], tf.float64)]
+    return tf.function(functools.partial(_block_moments, order=order), input_signature=signature)
 
 
 class GaussianKDE:
@@ -103,6 +111,7 @@ class GaussianKDE:
         m, d = queries.shape
         query_block, train_block = self._block_sizes(m)
         inv_two_var = tf.constant(1.0 / (2.0 * self.sigma_**2), tf.float64)
+        block_moments = _compiled_block_moments(order)
         log_sum = np.empty(m)
         mean = np.empty((m, d)) if order >= 1 else None
         second = np.empty((m, d, d)) if order >= 2 else None
@@ -110,12 +119,11 @@ class GaussianKDE:
             chunk = tf.constant(queries[q0 : q0 + query_block], tf.float64)
             run_max = run_total = run_first = run_second = None
             for c0 in range(0, self.n_points_, train_block):
-                stats = _block_moments(
+                stats = block_moments(
                     chunk,
                     self._train_tf[c0 : c0 + train_block],
                     self._train_sq_norm[c0 : c0 + train_block],
                     inv_two_var,
-                    order,
                 )
                 run_max, run_total, run_first, run_second = _merge(
                     (run_max, run_total, run_first, run_second), stats, order

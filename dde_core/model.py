@@ -95,15 +95,27 @@ class ScalarNetwork(keras.Model):
 
 @dataclass
 class TrainingHistory:
-    """Mean denoising loss of each training chunk, with the step it ended at."""
+    """Mean denoising loss of each training chunk, with the step it ended at.
+
+    ``seconds`` and ``timed_steps`` cover every chunk but the first, whose time
+    includes TensorFlow's one-off graph optimisation; their ratio is the speed.
+    """
 
     steps: list[int] = field(default_factory=list)
     loss: list[float] = field(default_factory=list)
-    seconds: float = 0.0  # wall time spent in training chunks
+    seconds: float = 0.0
+    timed_steps: int = 0
+
+    def add(self, step: int, loss: float, steps: int, seconds: float) -> None:
+        if self.steps:
+            self.timed_steps += steps
+            self.seconds += seconds
+        self.steps.append(step)
+        self.loss.append(loss)
 
     @property
     def steps_per_second(self) -> float:
-        return self.steps[-1] / self.seconds if self.steps and self.seconds > 0 else float("nan")
+        return self.timed_steps / self.seconds if self.seconds > 0 else float("nan")
 
 
 class DDE:
@@ -178,6 +190,7 @@ class DDE:
             self.network_, self.average_, self.optimizer_, self._rng,
             self.sigma_, int(self.batch_size), float(self.ema),
         )
+        self._train_steps.get_concrete_function()  # trace now, so training time excludes it
         self.history_ = TrainingHistory()
         self.device_ = device_name()
 
@@ -209,9 +222,7 @@ class DDE:
             raise ValueError("This DDE has no training data (it was loaded from a file): pass X.")
         start = time.perf_counter()
         loss = float(self._train_steps(self._data, tf.constant(steps, tf.int32)))
-        self.history_.seconds += time.perf_counter() - start
-        self.history_.steps.append(self.n_steps_)
-        self.history_.loss.append(loss)
+        self.history_.add(self.n_steps_, loss, steps, time.perf_counter() - start)
         if not math.isfinite(loss):
             raise ValueError(
                 "Training diverged (the loss became NaN or infinite). "
