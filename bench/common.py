@@ -1,7 +1,8 @@
 """Small helpers shared by the benchmarks: machine report, timing, tables, JSON output.
 
 Import this module before TensorFlow is imported elsewhere: it quiets TF's C++
-logging (TF_CPP_MIN_LOG_LEVEL=3) unless the caller already set it.
+logging (TF_CPP_MIN_LOG_LEVEL=3, unless the caller already set it) and TF's
+Python retracing warnings, and puts the project root on sys.path.
 """
 
 from __future__ import annotations
@@ -19,6 +20,12 @@ from typing import Any, Callable, Sequence
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
+import tensorflow as tf  # noqa: E402  (after the environment variable)
+
+# Each new DDE traces its own compiled functions once; TF warns about that after
+# five models ("triggered tf.function retracing"), which is expected here.
+tf.get_logger().setLevel("ERROR")
+
 ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "bench" / "out"
 if str(ROOT) not in sys.path:  # so `python bench/bench_x.py` finds dde_core
@@ -29,7 +36,6 @@ def machine_info() -> dict[str, Any]:
     """What the figures were measured on (CPU count, versions, device, load)."""
     import numpy as np
     import scipy
-    import tensorflow as tf
 
     from dde_core.device import device_name
 

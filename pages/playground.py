@@ -122,7 +122,9 @@ def wanted_config(dist: str, data) -> Config | None:
     if data is None:
         return None
     file_name, points = data
-    return Config(dataset=f"csv:{file_name}", n_samples=len(points.points), **common)
+    x, y = points.column_names
+    scaled = ", standardised" if state.w_csv_std else ""
+    return Config(dataset=f"csv:{file_name} ({x}, {y}{scaled})", n_samples=len(points.points), **common)
 
 
 def start_model(config: Config, data) -> None:
@@ -302,7 +304,7 @@ else:
     else:
         st.caption("Train a few frames to capture a replay.")
     columns = st.columns(3)
-    name = experiment.config.dataset.replace("csv:", "")
+    name = experiment.config.dataset.replace("csv:", "").split(" ")[0]
     columns[0].download_button("Model (.keras)", session.model_bytes, f"dde-{name}.keras",
                                mime="application/octet-stream")
     columns[1].download_button("Metrics (JSON)", session.metrics_json, f"dde-{name}-metrics.json",

@@ -1,0 +1,97 @@
+"""Views, figure builders and replay frames: pure functions, checked without a browser."""
+
+import numpy as np
+import plotly.graph_objects as go
+import pytest
+
+from dde_core import GaussianKDE, Grid
+from dde_core.animation import FrameBuffer, frame_from_view, gif_bytes, render_frame
+from dde_core.figures import (
+    comparison_figure, density_figure, gallery_figure, points_figure, quiver_segments,
+    training_curves_figure,
+)
+from dde_core.normalization import mass_on_grid
+from dde_core.views import density_view
+
+
+@pytest.fixture(scope="module")
+def kde_view():
+    X = np.random.default_rng(0).standard_normal((500, 2))
+    return density_view(GaussianKDE(sigma=0.4).fit(X), Grid(n=60), n_arrows=12)
+
+
+def test_view_is_normalised_and_holds_the_score(kde_view):
+    assert mass_on_grid(kde_view.log_density, kde_view.grid) == pytest.approx(1.0, abs=1e-9)
+    assert kde_view.field.shape == (12, 12, 2)
+    assert kde_view.density.shape == (60, 60)
+
+
+def test_quiver_is_one_line_per_arrow_pointing_along_the_field():
+    arrows = Grid(n=4)
+    field = np.zeros((4, 4, 2))
+    field[..., 0] = 1.0  # every arrow points along +x
+    field[0, 0] = (0.0, 1e-3)  # a weak one points up
+    xs, ys = quiver_segments(arrows, field)
+    assert len(xs) == len(ys) == 16 * 3 * 3  # shaft + two barbs, each "a, b, None"
+    assert xs[2::3] == [None] * 48
+    shafts = np.array([[xs[i], ys[i], xs[i + 1], ys[i + 1]] for i in range(0, len(xs), 9)], float)
+    lengths = np.hypot(shafts[:, 2] - shafts[:, 0], shafts[:, 3] - shafts[:, 1])
+    assert lengths.max() <= arrows.dx  # arrows stay inside their cell
+    assert lengths[0] == pytest.approx(0.15 * lengths[1:].max())  # weak arrows shrink, not vanish
+    assert np.all(shafts[1:, 2] > shafts[1:, 0]) and np.allclose(shafts[1:, 3], shafts[1:, 1])
+    assert shafts[0, 3] > shafts[0, 1]
+
+
+def test_quiver_skips_nan_and_zero_vectors():
+    field = np.full((3, 3, 2), np.nan)
+    field[1, 1] = (0.0, 0.0)
+    assert quiver_segments(Grid(n=3), field) == ([], [])
+
+
+def test_density_figure_shows_density_on_a_shared_scale(kde_view):
+    figure = density_figure(kde_view, "KDE", zmax=0.5)
+    heatmap, quiver = figure.data
+    assert isinstance(heatmap, go.Heatmap) and heatmap.zmax == 0.5 and heatmap.zmin == 0
+    np.testing.assert_allclose(np.array(heatmap.z), kde_view.density, rtol=1e-3)
+    assert quiver.mode == "lines" and None in quiver.x
+    assert figure.layout.yaxis.scaleanchor == "x"  # equal aspect, data units
+    assert list(figure.layout.xaxis.range) == [-4, 4]
+
+
+def test_points_figure_caps_points_and_shows_noisy_copy():
+    points = np.random.default_rng(0).standard_normal((10_000, 2))
+    figure = points_figure(points, Grid(), noisy=points + 0.1)
+    assert len(figure.data) == 2 and all(len(trace.x) == 4000 for trace in figure.data)
+
+
+def test_curves_and_comparison_and_gallery_build(kde_view):
+    curves = training_curves_figure([1, 2, 3], [1.0, 0.9, 0.8], [0.1, 0.01, 0.0], [1.0, 0.5, 0.2])
+    assert len(curves.data) == 3 and curves.layout.yaxis3.type == "log"
+    assert min(curves.data[1].y) > 0  # excess clipped for the log axis
+    both = comparison_figure(np.zeros((5, 2)), kde_view, kde_view, "title")
+    assert sum(isinstance(t, go.Heatmap) for t in both.data) == 2
+    gallery = gallery_figure({"a": np.zeros((3, 2)), "b": np.ones((3, 2))}, columns=2)
+    assert len(gallery.data) == 2
+
+
+def test_frames_are_capped_and_thinned_evenly(kde_view):
+    buffer = FrameBuffer(capacity=8)
+    for step in range(20):
+        buffer.add(frame_from_view(kde_view, step))
+    steps = [frame.step for frame in buffer.frames]
+    assert len(steps) <= 8 and steps[-1] == 19 and steps[0] == 0
+    assert steps == sorted(steps)
+
+
+def test_frame_round_trip_and_gif(kde_view):
+    frame = frame_from_view(kde_view, 42)
+    view = frame.as_view()
+    np.testing.assert_allclose(view.density, kde_view.density, rtol=2e-3, atol=1e-6)
+    image = render_frame(frame, zmax=float(kde_view.density.max()), size=120)
+    assert image.size == (120, 120)
+    pixels = np.asarray(image)
+    assert pixels.std() > 10  # not a blank image
+    data = gif_bytes([frame, frame_from_view(kde_view, 43)], zmax=1.0, size=64)
+    assert data[:6] == b"GIF89a"
+    with pytest.raises(ValueError, match="no captured frames"):
+        gif_bytes([], zmax=1.0)
