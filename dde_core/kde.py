@@ -101,39 +101,49 @@ class GaussianKDE:
         query_block = max(1, min(max(n_queries, 1), self.block_elements // train_block))
         return query_block, train_block
 
-    def _moments(self, Y: np.ndarray, order: int):
-        """Weighted moments of the training points for every query.
+    def moments_tf(self, queries: tf.Tensor, order: int, train_block: int | None = None):
+        """Kernel-weighted moments of the training points, as TensorFlow ops.
 
-        Returns (log Σ_i exp(−||y−x_i||²/2σ²) (m,), mean_w(x) (m, d), E_w[x xᵀ] (m, d, d)),
-        the last two only up to ``order``.  Coordinates are relative to ``offset_``.
+        queries: float64 (q, d), relative to ``offset_``.  Returns
+        (log Σ_i exp(−||y − x_i||²/2σ²) (q,), E_w[x] (q, d) or None, E_w[x xᵀ] (q, d, d) or None),
+        moments up to ``order``, relative to ``offset_``.  Runs eagerly or inside a
+        ``tf.function`` (the samplers compile it into their steps); the training
+        points are streamed in blocks of ``train_block`` with an online log-sum-exp.
         """
+        train_block = train_block or self._block_sizes(int(queries.shape[0] or 1))[1]
+        block_moments = _compiled_block_moments(order)
+        inv_two_var = tf.constant(1.0 / (2.0 * self.sigma_**2), tf.float64)
+        running = None
+        for c0 in range(0, self.n_points_, train_block):
+            block = block_moments(
+                queries,
+                self._train_tf[c0 : c0 + train_block],
+                self._train_sq_norm[c0 : c0 + train_block],
+                inv_two_var,
+            )
+            running = block if running is None else _merge(running, block, order)
+        run_max, total, first, second = running
+        mean = first / total[:, None] if order >= 1 else None
+        second_moment = second / total[:, None, None] if order >= 2 else None
+        return run_max + tf.math.log(total), mean, second_moment
+
+    def _moments(self, Y: np.ndarray, order: int):
+        """``moments_tf`` for a NumPy array of any length, in query blocks; NumPy results."""
         queries = self._queries(Y)
         m, d = queries.shape
         query_block, train_block = self._block_sizes(m)
-        inv_two_var = tf.constant(1.0 / (2.0 * self.sigma_**2), tf.float64)
-        block_moments = _compiled_block_moments(order)
         log_sum = np.empty(m)
         mean = np.empty((m, d)) if order >= 1 else None
         second = np.empty((m, d, d)) if order >= 2 else None
         for q0 in range(0, m, query_block):
-            chunk = tf.constant(queries[q0 : q0 + query_block], tf.float64)
-            run_max = run_total = run_first = run_second = None
-            for c0 in range(0, self.n_points_, train_block):
-                stats = block_moments(
-                    chunk,
-                    self._train_tf[c0 : c0 + train_block],
-                    self._train_sq_norm[c0 : c0 + train_block],
-                    inv_two_var,
-                )
-                run_max, run_total, run_first, run_second = _merge(
-                    (run_max, run_total, run_first, run_second), stats, order
-                )
-            rows = slice(q0, q0 + chunk.shape[0])
-            log_sum[rows] = (run_max + tf.math.log(run_total)).numpy()
+            rows = slice(q0, min(q0 + query_block, m))
+            chunk = tf.constant(queries[rows], tf.float64)
+            block_log_sum, block_mean, block_second = self.moments_tf(chunk, order, train_block)
+            log_sum[rows] = block_log_sum.numpy()
             if order >= 1:
-                mean[rows] = (run_first / run_total[:, None]).numpy()
+                mean[rows] = block_mean.numpy()
             if order >= 2:
-                second[rows] = (run_second / run_total[:, None, None]).numpy()
+                second[rows] = block_second.numpy()
         return log_sum, mean, second
 
     # -- public verbs ------------------------------------------------------------------

@@ -1,0 +1,129 @@
+"""Samplers against targets with exact scores: Gaussians with closed-form answers."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from dde_core import DDE, GaussianKDE
+from dde_core.samplers import (
+    DDETarget, GaussianTarget, KDETarget, annealed_langevin, langevin,
+)
+
+MEAN = np.array([1.0, -0.5])
+COV = np.array([[1.0, 0.5], [0.5, 2.0]])
+
+
+def start(n, seed=0):
+    return np.random.default_rng(seed).standard_normal((n, 2)) * 3.0
+
+
+def test_ula_matches_its_closed_form_stationary_law():
+    """ULA on N(μ, Σ) is itself Gaussian: covariance Σ_k s_k/(1 − τ/(2 s_k)) in Σ's eigenbasis."""
+    tau = 0.3
+    run = langevin(GaussianTarget(MEAN, COV), start(20_000), tau, 200, "ula", seed=1)
+    s, V = np.linalg.eigh(COV)
+    expected = V @ np.diag(s / (1 - tau / (2 * s))) @ V.T
+    np.testing.assert_allclose(run.samples.mean(axis=0), MEAN, atol=0.04)
+    np.testing.assert_allclose(np.cov(run.samples.T), expected, atol=0.06)
+    assert not np.allclose(expected, COV, atol=0.06)  # the bias is visible, so the test can tell
+
+
+def test_mala_is_exact_and_reports_acceptance():
+    run = langevin(GaussianTarget(MEAN, COV), start(20_000), 0.4, 300, "mala", seed=2)
+    np.testing.assert_allclose(run.samples.mean(axis=0), MEAN, atol=0.04)
+    np.testing.assert_allclose(np.cov(run.samples.T), COV, atol=0.06)
+    assert 0.3 < run.acceptance < 1.0
+
+
+def test_mala_acceptance_falls_as_the_step_grows():
+    rates = [langevin(GaussianTarget(MEAN, COV), start(2000), tau, 50, "mala").acceptance
+             for tau in (0.05, 0.5, 2.0, 8.0)]
+    assert all(a > b for a, b in zip(rates, rates[1:]))
+
+
+def test_ozaki_is_exact_for_a_gaussian_even_at_large_steps():
+    target = GaussianTarget(MEAN, COV)
+    precision = np.linalg.inv(COV)
+    for tau in (1.0, 5.0):
+        x0 = np.tile([3.0, 2.0], (40_000, 1))
+        run = langevin(target, x0, tau, 1, "ozaki", seed=3)
+        # One exact step of the OU process: mean μ + e^{−τP}(x0 − μ), cov (I − e^{−2τP}) Σ.
+        w, V = np.linalg.eigh(precision)
+        decay = V @ np.diag(np.exp(-tau * w)) @ V.T
+        np.testing.assert_allclose(run.samples.mean(axis=0), MEAN + decay @ (x0[0] - MEAN), atol=0.03)
+        expected_cov = (np.eye(2) - decay @ decay) @ COV
+        np.testing.assert_allclose(np.cov(run.samples.T), expected_cov, atol=0.04)
+        many = langevin(target, start(20_000), tau, 20, "ozaki", seed=4)
+        np.testing.assert_allclose(np.cov(many.samples.T), COV, atol=0.08)
+
+
+def test_ozaki_clamps_positive_curvature():
+    """Where log π is convex (a valley between modes) H is clamped, and the step stays finite."""
+    X = np.array([[-2.0, 0.0], [2.0, 0.0]])
+    kde = GaussianKDE(sigma=0.5).fit(X)
+    assert kde.hessian(np.zeros((1, 2)))[0, 0, 0] > 0  # convex at the origin
+    run = langevin(KDETarget(kde, 500), np.zeros((500, 2)), 0.2, 30, "ozaki")
+    assert run.nonfinite == 0
+    assert np.abs(np.abs(run.samples[:, 0]).mean() - 2.0) < 0.3  # chains reach the modes
+
+
+def test_annealed_langevin_ends_on_the_last_level():
+    sigmas = [1.0, 0.5, 0.25]
+    targets = [GaussianTarget(np.zeros(2), (1 + s**2) * np.eye(2)) for s in sigmas]
+    run = annealed_langevin(targets, sigmas, start(10_000), 0.01, 200, seed=5)
+    np.testing.assert_allclose(np.cov(run.samples.T), (1 + 0.25**2) * np.eye(2), atol=0.06)
+    assert run.trajectory.shape[0] == 4 and run.steps_done == 600
+
+
+def test_common_random_numbers_make_equal_scores_give_equal_chains():
+    X = np.random.default_rng(0).standard_normal((300, 2))
+    kde = GaussianKDE(sigma=0.3).fit(X)
+    x0 = start(200)
+    a = langevin(KDETarget(kde, 200), x0, 0.01, 40, "mala", seed=9)
+    b = langevin(KDETarget(kde, 200, block_elements=2**12), x0, 0.01, 40, "mala", seed=9)
+    np.testing.assert_allclose(a.samples, b.samples, atol=1e-9)
+    c = langevin(KDETarget(kde, 200), x0, 0.01, 40, "mala", seed=10)
+    assert np.abs(a.samples - c.samples).max() > 0.01
+
+
+def test_targets_agree_with_their_models():
+    X = np.random.default_rng(1).standard_normal((400, 2))
+    kde = GaussianKDE(sigma=0.4).fit(X)
+    model = DDE(sigma=0.4, hidden=(16, 16), steps=30).fit(X)
+    Y = np.random.default_rng(2).standard_normal((25, 2))
+    y = tf.constant(Y)
+    kde_target, dde_target = KDETarget(kde, 25), DDETarget(model)
+    np.testing.assert_allclose(kde_target.log_density(y).numpy(), kde.log_density(Y), atol=1e-9)
+    np.testing.assert_allclose(kde_target.score(y).numpy(), kde.score(Y), atol=1e-8)
+    np.testing.assert_allclose(kde_target.hessian(y).numpy(), kde.hessian(Y), atol=1e-7)
+    np.testing.assert_allclose(dde_target.score(y).numpy(), model.score(Y), atol=1e-5)
+    np.testing.assert_allclose(dde_target.hessian(y).numpy(), model.hessian(Y), atol=1e-4)
+
+
+def test_exploding_steps_are_counted_not_crashed():
+    run = langevin(GaussianTarget(MEAN, 0.01 * np.eye(2)), start(300), 5.0, 60, "ula", box=(-4, 4))
+    assert run.nonfinite + run.escaped == 300
+
+
+def test_stop_early_keeps_what_was_drawn():
+    run = langevin(GaussianTarget(MEAN, COV), start(100), 0.1, 100, "ula", record_every=10,
+                   progress=lambda done, total: done >= 30)
+    assert run.stopped_early and run.steps_done == 30 and run.trajectory.shape == (4, 20, 2)
+
+
+@pytest.mark.parametrize(
+    "kwargs, message",
+    [
+        ({"method": "hmc"}, "Unknown sampler"),
+        ({"step_size": 0.0}, "step size"),
+        ({"step_size": float("nan")}, "step size"),
+        ({"n_steps": 0}, "number of steps"),
+        ({"x0": np.zeros((3, 5))}, "columns"),
+    ],
+)
+def test_bad_arguments(kwargs, message):
+    args = {"x0": np.zeros((3, 2)), "step_size": 0.1, "n_steps": 5, "method": "ula", **kwargs}
+    with pytest.raises(ValueError, match=message):
+        langevin(GaussianTarget(MEAN, COV), **args)
+    with pytest.raises(ValueError, match="decrease"):
+        annealed_langevin([GaussianTarget(MEAN, COV)] * 2, [0.1, 0.2], np.zeros((3, 2)), 0.1, 5)
