@@ -9,5 +9,6 @@ import streamlit as st  # noqa: E402
 st.set_page_config(page_title="DDE Playground", page_icon="🌀", layout="wide")
 pages = [
     st.Page("pages/playground.py", title="Playground", icon="🎛️", default=True),
+    st.Page("pages/sampling.py", title="Sampling", icon="🎲"),
 ]
 st.navigation(pages).run()

@@ -4,8 +4,10 @@ What it measures
     2spirals, 10,000 samples (seed 0), σ = 0.2.  Fidelity is KL(KDE_σ ‖ DDE) in nats
     on the 200×200 grid over [−4, 4]² (both normalised over the cells).  The default
     ``DDE(sigma=0.2)`` trains in chunks of 100 steps (``partial_fit``); after each
-    chunk the KL is computed, outside the timed training (the training time is
-    ``history_.seconds``, which includes the one-off tracing of the first chunk).
+    chunk the KL is computed, outside the timed training: training time is the wall
+    time of the ``partial_fit`` calls (time.perf_counter), one-off set-up and tracing
+    of the first call included, as a user waits for it.  (The model's
+    ``history_.seconds`` is recorded too; it now leaves out the whole first chunk.)
     Reported: training seconds and steps at which KL first ≤ target (and from which it
     stays ≤ target for the rest of the run), and the KL at the default number of steps
     (``model.steps``).  If the target is not met by then, training continues up to
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import argparse
 import statistics
+import time
 
 import common  # noqa: F401  (sets TF_CPP_MIN_LOG_LEVEL and sys.path first)
 from common import command_line, machine_info, print_machine, print_table, write_json
@@ -69,17 +72,23 @@ def parse_args() -> argparse.Namespace:
 def train_with_kl(model: DDE, X, log_p_kde, points, chunk: int, stop) -> list[dict]:
     """Train ``model`` on X in chunks, recording (steps, training seconds, KL) after each.
 
-    ``stop(curve)`` is asked after every chunk.  KL evaluation is not in the training time.
+    ``stop(curve)`` is asked after every chunk.  "seconds" is the wall time of the
+    partial_fit calls (set-up and tracing of the first one included), so KL
+    evaluation is not in the training time.  The model's own ``history_.seconds``
+    is recorded alongside.
     """
     curve: list[dict] = []
+    seconds = 0.0
     while True:
+        start = time.perf_counter()
         if curve:
             model.partial_fit(steps=chunk)
         else:
             model.partial_fit(X, steps=chunk)
+        seconds += time.perf_counter() - start
         kl = kl_on_grid(log_p_kde, model.log_density(points))
-        curve.append({"steps": model.n_steps_, "seconds": model.history_.seconds, "kl": kl,
-                      "loss": model.history_.loss[-1]})
+        curve.append({"steps": model.n_steps_, "seconds": seconds, "kl": kl,
+                      "history_seconds": model.history_.seconds, "loss": model.history_.loss[-1]})
         if stop(curve):
             return curve
 
@@ -170,7 +179,8 @@ def main() -> None:
 
     # -- summary ------------------------------------------------------------------------
     print(f"\nSummary ({args.dataset}, target KL ≤ {args.target}; 'first' = first evaluation ≤ target, "
-          "'held' = from then on every evaluation of the run ≤ target; train s include the first chunk's tracing)")
+          "'held' = from then on every evaluation of the run ≤ target; train s = wall time of partial_fit "
+          "calls, first call's set-up and tracing included)")
     print_table(
         ["model", "steps/s", "first: steps", "first: train s", "held: steps", "held: train s",
          "KL at default steps", "KL at cap (median last 5)", "steps at cap"],
@@ -184,7 +194,9 @@ def main() -> None:
              base_at_cap["steps"]),
         ],
     )
-    print(f"Tracing/compilation of the default model's first chunk: ≈{tracing:.2f} s (included above).")
+    print(f"Set-up/tracing overhead of the default model's first chunk: ≈{tracing:.2f} s (included above; "
+          f"the model's history_.seconds, which skips the first chunk, says {curve[-1]['history_seconds']:.2f} s "
+          f"for {curve[-1]['steps']} steps).")
     if base_at_default_hit:
         print(f"At the default model's time to target ({hit['seconds']:.1f} s) the baseline's KL was "
               f"{base_at_default_hit['kl']:.4f} (after {base_at_default_hit['steps']} steps).")
@@ -197,12 +209,14 @@ def main() -> None:
         for name in OTHER_TOYS:
             X_toy = datasets.sample(name, args.samples, seed=args.seed)
             log_p_toy = GaussianKDE(sigma=args.sigma).fit(X_toy).log_density(points)
+            start = time.perf_counter()
             toy_model = DDE(sigma=args.sigma).fit(X_toy)
+            seconds = time.perf_counter() - start
             kl = kl_on_grid(log_p_toy, toy_model.log_density(points))
-            toys.append({"name": name, "kl": kl, "seconds": toy_model.history_.seconds,
-                         "steps": toy_model.n_steps_})
+            toys.append({"name": name, "kl": kl, "seconds": seconds, "steps": toy_model.n_steps_,
+                         "history_seconds": toy_model.history_.seconds})
         print(f"\nDefault DDE on the toy sets (σ = {args.sigma}, {args.samples:,} samples, "
-              f"KL after model.steps = {default_steps} steps; target {args.target})")
+              f"KL after model.steps = {default_steps} steps; target {args.target}; train s = wall time of fit)")
         print_table(
             ["dataset", "KL nats", "train s", "≤ target"],
             [(t["name"], f"{t['kl']:.4f}", f"{t['seconds']:.1f}", "yes" if t["kl"] <= args.target else "NO")

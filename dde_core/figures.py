@@ -25,6 +25,7 @@ __all__ = [
     "training_curves_figure",
     "comparison_figure",
     "gallery_figure",
+    "samples_figure",
 ]
 
 DENSITY_COLORSCALE = "Viridis"
@@ -248,3 +249,39 @@ def gallery_figure(samples: dict[str, np.ndarray], columns: int = 5, height: int
                          showlegend=False)
     figure.update_annotations(font_size=12)
     return figure
+
+
+def samples_figure(
+    view: DensityView | None,
+    grid: Grid,
+    samples: np.ndarray,
+    trajectory: np.ndarray | None,
+    title: str,
+    zmax: float | None = None,
+    upto: int | None = None,
+    height: int = 430,
+) -> go.Figure:
+    """Samples over a density: heatmap (if ``view``), chain paths, and current points.
+
+    trajectory: (T, k, 2) recorded states of k chains; paths are drawn up to
+    index ``upto`` (default: all) and, when ``upto`` is before the end, the
+    chains' positions at that time replace the final samples.
+    """
+    traces = [] if view is None else _density_traces(view, zmax, show_field=False)
+    points = samples
+    if trajectory is not None and len(trajectory):
+        end = len(trajectory) - 1 if upto is None else int(np.clip(upto, 0, len(trajectory) - 1))
+        xs, ys = [], []
+        for chain in range(trajectory.shape[1]):
+            path = trajectory[: end + 1, chain]
+            xs += list(path[:, 0]) + [None]
+            ys += list(path[:, 1]) + [None]
+        traces.append(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", name="chains",
+                                 line=dict(color="rgba(255, 80, 80, 0.8)", width=1)))
+        if end < len(trajectory) - 1:
+            points = trajectory[end]
+    shown = _subsample(points[np.isfinite(points).all(axis=1)])
+    marker_color = "white" if view is not None else DATA_COLOR
+    traces.append(go.Scattergl(x=shown[:, 0], y=shown[:, 1], mode="markers", name="samples",
+                               marker=dict(size=3, color=marker_color, opacity=0.7)))
+    return _square_layout(go.Figure(traces), grid, title, height)

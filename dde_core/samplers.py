@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass, field
-from typing import Callable, Protocol, Sequence
+from typing import Callable, Iterator, Protocol, Sequence
 
 import numpy as np
 import tensorflow as tf
@@ -36,7 +36,7 @@ from .validation import check_points, check_positive_float, check_positive_int
 
 __all__ = [
     "Target", "DDETarget", "KDETarget", "GaussianTarget", "SamplerRun", "METHODS",
-    "langevin", "annealed_langevin",
+    "langevin", "langevin_iter", "annealed_langevin",
 ]
 
 METHODS = ("ula", "mala", "ozaki")
@@ -190,6 +190,7 @@ class SamplerRun:
     states of the first ``n_tracked`` chains every ``record_every`` steps
     (including the start).  acceptance: mean MALA acceptance (1 for others).
     escaped / nonfinite: chains that left ``box`` / turned NaN or infinite.
+    stopped_early: the run ended (or was stopped) before its planned steps.
     """
 
     samples: np.ndarray
@@ -253,7 +254,7 @@ def _diagnostics(x: np.ndarray, box: tuple[float, float] | None) -> tuple[int, i
     return int(np.sum(~finite)), escaped
 
 
-def langevin(
+def langevin_iter(
     target: Target,
     x0: np.ndarray,
     step_size: float,
@@ -264,40 +265,53 @@ def langevin(
     n_tracked: int = 20,
     box: tuple[float, float] | None = None,
     min_curvature: float = 1e-3,
-    progress: Callable[[int, int], bool | None] | None = None,
-) -> SamplerRun:
-    """Run ``n_steps`` of ``method`` from x0 (n_chains, d) with step size τ = ``step_size``.
+) -> Iterator[SamplerRun]:
+    """Run ``n_steps`` of ``method`` from x0 (n_chains, d) with step size τ = ``step_size``,
+    yielding the run so far after every compiled chunk of ``record_every`` steps.
 
-    Steps run compiled in chunks of ``record_every``; after each chunk the first
-    ``n_tracked`` chains are recorded and ``progress(done, total)`` is called;
-    if it returns True the run stops early and keeps what it drew.
+    A caller that stops iterating keeps the last yielded run: nothing drawn is lost.
     """
     x0, tau, n_steps = _check_run_args(target, x0, step_size, n_steps, method)
     record_every = check_positive_int(record_every, "record_every")
     run = _chunk_runner(target, method, float(min_curvature))
     x = tf.constant(x0, tf.float64)
     trajectory = [x0[:n_tracked].copy()]
-    accepted = 0.0
-    done, stopped, seconds = 0, False, 0.0
+    accepted, done, seconds = 0.0, 0, 0.0
     while done < n_steps:
         chunk = min(record_every, n_steps - done)
         start = time.perf_counter()
         x, accepts = run(x, tf.constant(tau, tf.float64), tf.constant(seed, tf.int64),
                          tf.constant(done, tf.int64), tf.constant(chunk, tf.int64))
-        states = x.numpy()
+        samples = x.numpy()
         seconds += time.perf_counter() - start
         accepted += float(tf.reduce_sum(accepts))
         done += chunk
-        trajectory.append(states[:n_tracked].copy())
-        if progress is not None and progress(done, n_steps):
-            stopped = done < n_steps
+        trajectory.append(samples[:n_tracked].copy())
+        nonfinite, escaped = _diagnostics(samples, box)
+        yield SamplerRun(
+            samples, np.stack(trajectory), done, seconds, accepted / (done * len(samples)),
+            nonfinite, escaped, done < n_steps, {"method": method, "step_size": tau, "seed": seed},
+        )
+
+
+def langevin(
+    target: Target,
+    x0: np.ndarray,
+    step_size: float,
+    n_steps: int,
+    method: str = "ula",
+    progress: Callable[[int, int], bool | None] | None = None,
+    **options,
+) -> SamplerRun:
+    """``langevin_iter`` run to the end; ``progress(done, total)`` returning True stops early.
+
+    ``options`` are those of ``langevin_iter`` (seed, record_every, n_tracked, box, min_curvature).
+    The returned run's ``stopped_early`` says whether it ended before ``n_steps``.
+    """
+    for run in langevin_iter(target, x0, step_size, n_steps, method, **options):
+        if progress is not None and progress(run.steps_done, n_steps):
             break
-    samples = x.numpy()
-    nonfinite, escaped = _diagnostics(samples, box)
-    return SamplerRun(
-        samples, np.stack(trajectory), done, seconds, accepted / (done * len(samples)),
-        nonfinite, escaped, stopped, {"method": method, "step_size": tau, "seed": seed},
-    )
+    return run
 
 
 def annealed_langevin(

@@ -1,0 +1,302 @@
+"""Real-browser tests of the DDE Playground: Streamlit + Plotly rendered in Debian's chromium.
+
+The fixtures (conftest.py next to this file) start one `streamlit run app.py` and one headless
+chromium for the whole module; each test opens its own browser context, i.e. a new Streamlit
+session. Screenshots go to test-artifacts/.
+
+Run:  .venv/bin/python -m pytest tests/browser -q
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import pytest
+
+if not Path("/usr/bin/chromium").exists():
+    pytest.skip("Debian's chromium (/usr/bin/chromium) is not installed: apt-get install -y chromium",
+                allow_module_level=True)
+pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
+
+from playwright.sync_api import Page, expect  # noqa: E402
+
+FIRST_BUILD_MS = 120_000  # first page load: TensorFlow import + model + exact KDE
+BUILD_MS = 90_000  # a later model build
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+DDE_TITLE = "DDE: exp f and ∇f"
+
+# ---- reading the page ----------------------------------------------------------------------
+
+_METRICS_JS = """() => Object.fromEntries(
+    [...document.querySelectorAll('[data-testid="stMetric"]')]
+        .map(m => [m.querySelector('[data-testid="stMetricLabel"]')?.innerText.trim(),
+                   m.querySelector('[data-testid="stMetricValue"]')?.innerText.trim()]))"""
+
+# Title and a fingerprint of the drawn data of every rendered Plotly chart (closed expanders excluded).
+_CHARTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
+    .filter(p => p.offsetParent !== null)
+    .map(p => {
+        const title = p.layout && p.layout.title ? (p.layout.title.text || '') : '';
+        const first = (p.data || [])[0] || {};
+        const z = first.z === undefined ? '' : JSON.stringify(first.z);
+        return {title: title.replace(/<[^>]*>/g, ''), types: (p.data || []).map(d => d.type),
+                z: z, svg: !!p.querySelector('svg.main-svg'),
+                drawn: p.querySelectorAll('.heatmaplayer image, .scatterlayer path, canvas').length};
+    })"""
+
+
+def metrics(page: Page) -> dict[str, str]:
+    return page.evaluate(_METRICS_JS)
+
+
+def step_value(page: Page) -> int:
+    text = metrics(page).get("Step")
+    assert text is not None, f"no Step metric on the page; metrics: {metrics(page)}"
+    return int(text.replace(",", ""))
+
+
+def charts(page: Page) -> list[dict]:
+    return page.evaluate(_CHARTS_JS)
+
+
+def chart(page: Page, title_part: str) -> dict:
+    found = [c for c in charts(page) if title_part in c["title"]]
+    assert found, f"no chart titled …{title_part}…; titles: {[c['title'] for c in charts(page)]}"
+    return found[0]
+
+
+def wait_for_chart(page: Page, title_part: str, timeout_ms: int = BUILD_MS) -> None:
+    page.wait_for_function(
+        """part => [...document.querySelectorAll('.js-plotly-plot')].some(
+               p => p.layout && p.layout.title && (p.layout.title.text || '').includes(part))""",
+        arg=title_part, timeout=timeout_ms)
+
+
+def wait_for_step(page: Page, predicate_js: str, timeout_ms: int = 30_000) -> None:
+    """Wait until the Step metric's value (a number, as `step`) satisfies ``predicate_js``."""
+    page.wait_for_function(
+        """pred => { const m = [...document.querySelectorAll('[data-testid="stMetric"]')].find(
+                         e => e.querySelector('[data-testid="stMetricLabel"]')?.innerText.trim() === 'Step');
+                     if (!m) return false;
+                     const step = Number(m.querySelector('[data-testid="stMetricValue"]').innerText.replace(/,/g, ''));
+                     return eval(pred); }""",
+        arg=predicate_js, timeout=timeout_ms)
+
+
+def assert_no_exception(page: Page) -> None:
+    exceptions = page.locator('[data-testid="stException"]')
+    assert exceptions.count() == 0, f"exception shown on the page: {exceptions.first.inner_text()}"
+
+
+def alerts(page: Page) -> list[str]:
+    return [t.strip() for t in page.locator('[data-testid="stAlert"]').all_inner_texts()]
+
+
+def sidebar_widget(page: Page, testid: str, label: str):
+    return page.locator(f'[data-testid="stSidebar"] [data-testid="{testid}"]').filter(
+        has=page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=True))
+
+
+def combobox(page: Page, label: str):
+    """The text input of the sidebar selectbox labelled ``label`` (a react-aria combobox)."""
+    return page.get_by_test_id("stSidebar").get_by_role("combobox", name=label, exact=True)
+
+
+def selectbox_value(page: Page, label: str) -> str:
+    return combobox(page, label).input_value().strip()
+
+
+def slider_value(page: Page, label: str) -> str:
+    return sidebar_widget(page, "stSlider", label).get_by_test_id("stSliderThumbValue").inner_text().strip()
+
+
+def choose(page: Page, label: str, option: str) -> None:
+    """Pick ``option`` in the sidebar selectbox labelled ``label``."""
+    box = combobox(page, label)
+    box.click()
+    box.fill(option[:8])  # filters the (virtualised) option list
+    page.get_by_role("option", name=option, exact=True).click()
+    expect(box).to_have_value(option)
+
+
+def upload(page: Page, name: str, content: str) -> None:
+    uploader = page.get_by_test_id("stFileUploader")
+    uploader.locator('input[type="file"]').set_input_files(
+        files=[{"name": name, "mimeType": "text/csv", "buffer": content.encode()}])
+
+
+def open_app(page: Page, base_url: str, query: str = "", timeout_ms: int = FIRST_BUILD_MS) -> None:
+    """Open the app and wait until the first model is built and the page is idle."""
+    page.goto(f"{base_url}/{query}")
+    page.wait_for_selector('[data-testid="stMetric"]', timeout=timeout_ms)
+    page.wait_for_selector(IDLE, timeout=timeout_ms)
+    wait_for_chart(page, DDE_TITLE, timeout_ms)
+
+
+def play_button(page: Page):
+    return page.get_by_role("button", name="▶ Play")
+
+
+def pause_button(page: Page):
+    return page.get_by_role("button", name="⏸ Pause")
+
+
+def screenshot(page: Page, folder: Path, name: str) -> None:
+    page.screenshot(path=str(folder / f"browser-{name}.png"))
+
+
+# ---- tests -----------------------------------------------------------------------------------
+
+
+def test_load_shows_title_charts_and_metrics(page, app_url, artifacts):
+    open_app(page, app_url)
+    expect(page.get_by_role("heading", name="DDE Playground")).to_be_visible()
+    assert_no_exception(page)
+
+    shown = charts(page)
+    titles = [c["title"] for c in shown]
+    data, dde, kde = (chart(page, part) for part in ("Training data", DDE_TITLE, "Target: exact KDE"))
+    for panel in (data, dde, kde):
+        assert panel["svg"] and panel["drawn"] > 0, f"chart not drawn: {panel['title']!r} in {titles}"
+    assert "heatmap" in dde["types"] and "heatmap" in kde["types"]
+    assert re.search(r"Training data \([\d,]+ points\)", data["title"]), data["title"]
+    assert dde["title"].endswith("step 1"), dde["title"]
+    assert len(shown) >= 4, f"expected 3 panels + training curves, got {titles}"  # curves have no title
+
+    values = metrics(page)
+    assert set(values) >= {"Step", "Steps/s", "KL(KDE ‖ DDE)", "Excess loss", "Device"}, values
+    assert values["Step"] == "1", values
+    assert values["Device"].startswith("CPU"), values
+    expect(play_button(page)).to_be_visible()
+    screenshot(page, artifacts, "01-loaded")
+
+
+def test_play_trains_live_and_pause_stops(page, app_url, artifacts):
+    open_app(page, app_url)
+    before = chart(page, DDE_TITLE)
+
+    play_button(page).click()
+    expect(pause_button(page)).to_be_visible(timeout=30_000)
+    wait_for_step(page, "step > 1")
+    reads = []
+    for _ in range(6):
+        reads.append(step_value(page))
+        time.sleep(1.0)
+    rises = sum(b > a for a, b in zip(reads, reads[1:]))
+    assert all(b >= a for a, b in zip(reads, reads[1:])), f"step went backwards: {reads}"
+    assert rises >= 2, f"step did not keep rising while playing: {reads}"
+
+    during = chart(page, DDE_TITLE)
+    assert during["title"] != before["title"], (before["title"], during["title"])
+    assert during["z"] != before["z"], "the DDE heatmap data did not change while training"
+    rate = metrics(page)["Steps/s"].replace(",", "")
+    assert float(rate) > 0, f"Steps/s while playing: {rate!r}"
+    screenshot(page, artifacts, "02-playing")
+
+    pause_button(page).click()
+    expect(play_button(page)).to_be_visible(timeout=30_000)
+    page.wait_for_selector(IDLE, timeout=30_000)
+    first = step_value(page)
+    time.sleep(2.0)
+    second = step_value(page)
+    assert first == second, f"step kept changing after Pause: {first} -> {second}"
+    assert first > reads[-1] or first == reads[-1], (reads, first)
+    assert chart(page, DDE_TITLE)["title"].endswith(f"step {first:,}")
+    assert_no_exception(page)
+    screenshot(page, artifacts, "03-paused")
+
+
+@pytest.mark.parametrize("name, content, expected", [
+    ("names.csv", "name\nann\nbob\n", "two numeric columns"),
+    ("one-column.csv", "x\n" + "".join(f"{i * 0.1:.1f}\n" for i in range(50)), "two numeric columns"),
+])
+def test_malformed_csv_shows_error_and_app_stays_usable(page, app_url, artifacts, name, content, expected):
+    open_app(page, app_url)
+    choose(page, "Distribution", "Your own CSV…")
+    expect(page.get_by_test_id("stFileUploader")).to_be_visible()
+    upload(page, name, content)
+
+    error = page.locator('[data-testid="stSidebar"] [data-testid="stAlert"]').filter(has_text=name)
+    expect(error).to_be_visible(timeout=30_000)
+    expect(error).to_contain_text(expected)
+    page.wait_for_selector(IDLE, timeout=30_000)
+    assert_no_exception(page)
+
+    # The current model (2spirals) still shows, and training it still works.
+    assert chart(page, "Training data")["title"].startswith("Training data (10,000 points)")
+    assert chart(page, DDE_TITLE)["drawn"] > 0
+    before = step_value(page)
+    page.get_by_role("button", name="Step", exact=True).click()
+    wait_for_step(page, f"step > {before}")
+    assert_no_exception(page)
+    screenshot(page, artifacts, f"04-bad-csv-{Path(name).stem}")
+
+
+def test_valid_csv_trains_a_new_model(page, app_url, artifacts):
+    rows = 300
+    lines = ["x,y,z"] + [f"{i % 17 * 0.3:.3f},{(i * 7) % 23 * 0.2 - 2:.3f},{i * 0.01:.3f}" for i in range(rows)]
+    open_app(page, app_url)
+    choose(page, "Distribution", "Your own CSV…")
+    upload(page, "points.csv", "\n".join(lines) + "\n")
+
+    wait_for_chart(page, f"Training data ({rows} points)", BUILD_MS)
+    page.wait_for_selector(IDLE, timeout=BUILD_MS)
+    assert_no_exception(page)
+    errors = [t for t in alerts(page) if "points.csv:" in t or "Could not" in t]
+    assert not errors, errors
+    expect(page.locator('[data-testid="stSidebar"]')).to_contain_text(f"{rows} points from points.csv")
+    assert selectbox_value(page, "x column") == "x"
+    assert selectbox_value(page, "y column") == "y"
+    assert step_value(page) == 1
+    assert chart(page, DDE_TITLE)["drawn"] > 0
+    page.get_by_role("button", name="Step", exact=True).click()
+    wait_for_step(page, "step > 1")
+    assert "dist=csv" in page.url, page.url
+    screenshot(page, artifacts, "05-valid-csv")
+
+
+def test_url_restores_settings(page, app_url, artifacts):
+    open_app(page, app_url, "?dist=moons&sigma=0.5&width=32&depth=2")
+    assert selectbox_value(page, "Distribution") == "moons"
+    assert slider_value(page, "σ (log scale)") == "0.5"
+    assert slider_value(page, "Width") == "32"
+    assert slider_value(page, "Hidden layers") == "2"
+    assert "σ = 0.5" in chart(page, "Target: exact KDE")["title"]
+    assert not alerts(page), alerts(page)
+    assert "dist=moons" in page.url and "sigma=0.5" in page.url, page.url
+    screenshot(page, artifacts, "06-url-moons")
+
+
+def test_invalid_url_warns_and_keeps_defaults(page, app_url, artifacts):
+    open_app(page, app_url, "?sigma=banana&dist=nope")
+    warning = page.get_by_test_id("stAlert").filter(has_text="could not be used")
+    expect(warning).to_be_visible()
+    text = warning.inner_text()
+    assert "sigma" in text and "dist" in text, text
+    assert selectbox_value(page, "Distribution") == "2spirals"
+    assert slider_value(page, "σ (log scale)") == "0.2"
+    assert_no_exception(page)
+    screenshot(page, artifacts, "07-url-invalid")
+
+
+def test_two_sessions_do_not_interfere(new_page, app_url, artifacts):
+    first, second = new_page(), new_page()
+    open_app(first, app_url)
+    open_app(second, app_url)
+    assert step_value(first) == 1 and step_value(second) == 1
+
+    play_button(first).click()
+    expect(pause_button(first)).to_be_visible(timeout=30_000)
+    wait_for_step(first, "step >= 101")
+    assert step_value(second) == 1, "the other session's model trained too"
+    pause_button(first).click()
+    expect(play_button(first)).to_be_visible(timeout=30_000)
+
+    time.sleep(1.0)
+    assert step_value(second) == 1
+    assert chart(second, DDE_TITLE)["title"].endswith("step 1")
+    expect(play_button(second)).to_be_visible()
+    assert step_value(first) > 1
+    screenshot(second, artifacts, "08-other-session")

@@ -1,0 +1,81 @@
+"""The sampling page, driven headless with AppTest (tiny sizes so it stays fast)."""
+
+from pathlib import Path
+
+import numpy as np
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from dde_core.comparison import SamplerSettings, initial_points, quality_table, run_side_by_side
+from dde_core.experiment import Config, Experiment
+
+PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "sampling.py")
+
+
+@pytest.fixture(scope="module")
+def trained_page():
+    at = AppTest.from_file(PAGE, default_timeout=300).run()
+    assert not at.exception
+    assert "Train a model here" in [b.label for b in at.button]
+    at.number_input(key="sampling_steps").set_value(200)
+    at.button[0].click().run()
+    assert not at.exception and not at.error
+    return at
+
+
+@pytest.mark.parametrize("sampler", ["ULA", "MALA", "Ozaki"])
+def test_run_shows_three_panels_and_the_table(trained_page, sampler):
+    at = trained_page
+    at.selectbox(key="sampling_sampler").set_value(sampler)
+    at.number_input(key="sampling_n_steps").set_value(20)
+    at.number_input(key="sampling_chains").set_value(200)
+    at.button(key="sampling_run").click().run()
+    assert not at.exception and not at.error
+    table = at.dataframe[0].value
+    assert list(table["model"]) == ["DDE", "KDE"]
+    assert (table["steps"] == 20).all() and (table["chains"] == 200).all()
+    assert table["MMD²"].notna().all() and table["chain-steps/s"].gt(0).all()
+    if sampler == "MALA":
+        assert table["acceptance"].between(0, 1).all()
+    assert at.slider(key="sampling_scrub").max == 2  # start + two chunks of 10 steps
+
+
+def test_exploding_step_is_reported_not_crashed(trained_page):
+    at = trained_page
+    at.selectbox(key="sampling_sampler").set_value("ULA")
+    at.select_slider(key="sampling_tau").set_value(1.0)
+    at.number_input(key="sampling_n_steps").set_value(30)
+    at.button(key="sampling_run").click().run()
+    assert not at.exception
+    assert any("left the plotting box" in w.value for w in at.warning), [w.value for w in at.warning] + [str(at.dataframe[0].value.to_dict())]
+
+
+def test_same_exact_score_gives_identical_panels():
+    """Common random numbers: give both panels the KDE's score and they coincide."""
+    experiment = Experiment(Config(n_samples=500, steps=10, hidden=(8,)))
+    settings = SamplerSettings("MALA", 1e-3, 20, 50)
+    from dde_core import samplers
+
+    class KDEAsDDE(samplers.KDETarget):  # a "DDE" panel that is really the exact KDE
+        def __init__(self, _model):
+            super().__init__(experiment.kde, 50)
+
+    original = samplers.DDETarget
+    import dde_core.comparison as comparison
+
+    comparison.DDETarget = KDEAsDDE
+    try:
+        *_, runs = run_side_by_side(experiment.model, experiment.kde, experiment.points, settings)
+    finally:
+        comparison.DDETarget = original
+    np.testing.assert_array_equal(runs["DDE"].samples, runs["KDE"].samples)
+    rows = quality_table(runs, experiment.points[:300])
+    assert rows[0]["MMD²"] == rows[1]["MMD²"]
+
+
+def test_initial_points():
+    data = np.ones((10, 2))
+    assert np.all(np.abs(initial_points("uniform box", 100, data, (-4, 4), 0)) <= 4)
+    np.testing.assert_array_equal(initial_points("data", 5, data, (-4, 4), 0), np.ones((5, 2)))
+    with pytest.raises(ValueError, match="Unknown start"):
+        initial_points("moon", 5, data, (-4, 4), 0)
