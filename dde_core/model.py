@@ -97,8 +97,9 @@ class ScalarNetwork(keras.Model):
 class TrainingHistory:
     """Mean denoising loss of each training chunk, with the step it ended at.
 
-    ``seconds`` and ``timed_steps`` cover every chunk but the first, whose time
-    includes TensorFlow's one-off graph optimisation; their ratio is the speed.
+    ``seconds`` is the wall time of all chunks and ``timed_steps`` their steps,
+    so their ratio is the training speed (TensorFlow's one-off tracing and graph
+    optimisation happen in a warm-up call before the first chunk, untimed).
     """
 
     steps: list[int] = field(default_factory=list)
@@ -107,9 +108,8 @@ class TrainingHistory:
     timed_steps: int = 0
 
     def add(self, step: int, loss: float, steps: int, seconds: float) -> None:
-        if self.steps:
-            self.timed_steps += steps
-            self.seconds += seconds
+        self.timed_steps += steps
+        self.seconds += seconds
         self.steps.append(step)
         self.loss.append(loss)
 
@@ -190,7 +190,6 @@ class DDE:
             self.network_, self.average_, self.optimizer_, self._rng,
             self.sigma_, int(self.batch_size), float(self.ema),
         )
-        self._train_steps.get_concrete_function()  # trace now, so training time excludes it
         self.history_ = TrainingHistory()
         self.device_ = device_name()
 
@@ -220,6 +219,8 @@ class DDE:
             self._data = tf.constant(X)
         if not hasattr(self, "_data"):
             raise ValueError("This DDE has no training data (it was loaded from a file): pass X.")
+        if not self.history_.steps:  # warm-up: trace and optimise the graph, zero steps
+            self._train_steps(self._data, tf.constant(0, tf.int32))
         start = time.perf_counter()
         loss = float(self._train_steps(self._data, tf.constant(steps, tf.int32)))
         self.history_.add(self.n_steps_, loss, steps, time.perf_counter() - start)
@@ -360,7 +361,7 @@ def _make_train_steps(network, average, optimizer, rng, sigma, batch_size, ema):
         total = tf.constant(0.0)
         for _ in tf.range(n):
             total += one_step(data)
-        return total / tf.cast(n, tf.float32)
+        return total / tf.cast(tf.maximum(n, 1), tf.float32)
 
     return train_steps
 
