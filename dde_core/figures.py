@@ -187,7 +187,8 @@ def training_curves_figure(
     series = ((loss, "#444"), (np.maximum(excess_loss, 1e-9), "#d62728"), (kl, "#2ca02c"))
     for column, (values, color) in enumerate(series, start=1):
         figure.add_trace(
-            go.Scatter(x=list(steps), y=list(values), mode="lines", line=dict(color=color, width=2)),
+            go.Scatter(x=list(steps), y=list(values), mode="lines+markers",
+                       line=dict(color=color, width=2), marker=dict(size=4)),
             row=1, col=column,
         )
         figure.update_xaxes(title_text="step", row=1, col=column)

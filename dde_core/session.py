@@ -4,12 +4,17 @@ Streamlit keeps one ``PlaygroundSession`` per browser session in
 ``st.session_state``; nothing here is shared between sessions.  The page calls
 ``tick`` once per animation frame; everything else is plain state changes, so
 this logic is tested without a browser.
+
+A click can start a rerun while the previous run's frame is still training
+(Streamlit's fast reruns), so every method that trains, replaces or reads the
+model holds the session's lock: two threads never touch one model at once.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
+import threading
 from pathlib import Path
 
 import numpy as np
@@ -33,10 +38,15 @@ class PlaygroundSession:
         self.frames = FrameBuffer(frame_capacity)
         self.running = False
         self.extra_metadata: dict = {}
+        self.lock = threading.RLock()
 
     def start(self, config: Config, points: np.ndarray | None = None, metadata: dict | None = None) -> Experiment:
         """Build a fresh model for ``config`` (raises ValueError, leaving the old one, on bad input)."""
         experiment = Experiment(config, points)  # may raise: nothing changed yet
+        with self.lock:
+            return self._replace(experiment, metadata)
+
+    def _replace(self, experiment: Experiment, metadata: dict | None) -> Experiment:
         self.experiment = experiment
         self.frames = FrameBuffer(self.frames.capacity)
         self.frames.add(frame_from_view(experiment.view, experiment.step))
@@ -52,14 +62,15 @@ class PlaygroundSession:
 
     def tick(self, steps: int) -> None:
         """Train ``steps`` steps and capture the frame; stops running if training fails."""
-        if self.experiment is None:
-            raise ValueError("There is no model yet.")
-        try:
-            view = self.experiment.advance(steps)
-        except ValueError:
-            self.running = False
-            raise
-        self.frames.add(frame_from_view(view, self.experiment.step))
+        with self.lock:
+            if self.experiment is None:
+                raise ValueError("There is no model yet.")
+            try:
+                view = self.experiment.advance(steps)
+            except ValueError:
+                self.running = False
+                raise
+            self.frames.add(frame_from_view(view, self.experiment.step))
 
     def metrics(self) -> dict:
         if self.experiment is None:
@@ -74,7 +85,7 @@ class PlaygroundSession:
         """The trained model as the bytes of a ``.keras`` file."""
         if self.experiment is None:
             raise ValueError("There is no model to download yet.")
-        with tempfile.TemporaryDirectory() as folder:
+        with tempfile.TemporaryDirectory() as folder, self.lock:
             path = Path(folder) / "dde.keras"
             self.experiment.model.save(path, metadata={
                 "dataset": self.experiment.config.dataset, **self.extra_metadata})

@@ -157,7 +157,7 @@ if state.notice:
     st.warning(state.notice)
     state.notice = None
 
-with st.expander("What am I looking at?", expanded=session.experiment is None or session.experiment.step <= 1):
+with st.expander("What am I looking at?", expanded=True, icon=":material/school:"):
     st.markdown(
         "A **Denoising Density Estimator** is a network *f(x)* trained so that "
         "*x̃ + σ²∇f(x̃)* removes Gaussian noise of size **σ** from noisy copies *x̃* of the data. "
@@ -229,11 +229,14 @@ def reset() -> None:
 
 
 controls = st.columns([1, 1, 1, 4])
-controls[0].button("⏸ Pause" if session.running else "▶ Play", on_click=toggle_running,
+controls[0].button("Pause" if session.running else "Play", on_click=toggle_running,
+                   icon=":material/pause:" if session.running else ":material/play_arrow:",
                    type="primary", key="play", width="stretch")
 controls[1].button("Step", on_click=step_once, key="step", width="stretch",
+                   icon=":material/skip_next:",
                    help="Train one frame's worth of steps.")
 controls[2].button("Reset", on_click=reset, key="reset", width="stretch",
+                   icon=":material/restart_alt:",
                    help="A new untrained model with the same settings and data.")
 show_noisy = controls[3].toggle("Show noisy data x + σ·η", key="w_noisy")
 
@@ -261,13 +264,22 @@ def static_panels(columns) -> None:
 
 @st.fragment(run_every=FRAME_SECONDS if session.running else None)
 def live_view() -> None:
-    """One animation frame: train, then redraw the DDE panel, curves and figures."""
-    if session.running:
-        try:
-            session.tick(int(state.w_spf))
-        except ValueError as error:
-            state.notice = f"Training stopped: {error}"
-            st.rerun()
+    """One animation frame: train, then redraw the DDE panel, curves and figures.
+
+    The session lock is held throughout, so a click's rerun never reads the
+    model while an earlier frame is still training it.
+    """
+    with session.lock:
+        if session.running:
+            try:
+                session.tick(int(state.w_spf))
+            except ValueError as error:
+                state.notice = f"Training stopped: {error}"
+                st.rerun()
+        draw_live_view()
+
+
+def draw_live_view() -> None:
     columns = st.columns(3)
     static_panels(columns)
     columns[1].plotly_chart(
@@ -277,10 +289,12 @@ def live_view() -> None:
     latest = experiment.record.latest()
     stats = st.columns(5)
     stats[0].metric("Step", f"{experiment.step:,}")
-    stats[1].metric("Steps/s", f"{experiment.steps_per_second:,.0f}")
+    speed = experiment.steps_per_second
+    stats[1].metric("Steps/s", f"{speed:,.0f}" if experiment.step > 1 and speed == speed else "—",
+                    help="Training steps per second of training time (views excluded).")
     stats[2].metric("KL(KDE ‖ DDE)", f"{latest['kl']:.4f} nats")
     stats[3].metric("Excess loss", f"{latest['excess_loss']:.2e}")
-    stats[4].metric("Device", experiment.model.device_)
+    stats[4].metric("Device", experiment.model.device_, help="Where TensorFlow trains this model.")
     record = experiment.record
     st.plotly_chart(training_curves_figure(record.steps, record.loss, record.excess_loss, record.kl),
                     key="curves")
@@ -299,8 +313,10 @@ else:
         index = st.slider("Captured frame", 0, len(frames) - 1, len(frames) - 1, key="w_replay",
                           help=f"Up to {session.frames.capacity} frames are kept, thinned evenly.")
         frame = frames[index]
-        st.plotly_chart(density_figure(frame.as_view(), f"DDE at step {frame.step:,}", zmax, height=380),
-                        key="replay_panel")
+        st.columns(2)[0].plotly_chart(
+            density_figure(frame.as_view(), f"DDE at step {frame.step:,}", zmax, height=430),
+            key="replay_panel",
+        )
     else:
         st.caption("Train a few frames to capture a replay.")
     columns = st.columns(3)

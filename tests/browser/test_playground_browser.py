@@ -22,6 +22,8 @@ pytest.importorskip("playwright.sync_api", reason="the playwright Python package
 
 from playwright.sync_api import Page, expect  # noqa: E402
 
+expect.set_options(timeout=30_000)  # the server may be busy (TensorFlow): 5 s is too short
+
 FIRST_BUILD_MS = 120_000  # first page load: TensorFlow import + model + exact KDE
 BUILD_MS = 90_000  # a later model build
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
@@ -127,23 +129,27 @@ def upload(page: Page, name: str, content: str) -> None:
         files=[{"name": name, "mimeType": "text/csv", "buffer": content.encode()}])
 
 
-def open_app(page: Page, base_url: str, query: str = "", timeout_ms: int = FIRST_BUILD_MS) -> None:
-    """Open the app and wait until the first model is built and the page is idle."""
-    page.goto(f"{base_url}/{query}")
+def open_app(page: Page, base_url: str, query: str = "", timeout_ms: int = FIRST_BUILD_MS,
+             navigate: bool = True) -> None:
+    """Open the app (unless already navigated) and wait until the first model is built and idle."""
+    if navigate:
+        page.goto(f"{base_url}/{query}")
     page.wait_for_selector('[data-testid="stMetric"]', timeout=timeout_ms)
     page.wait_for_selector(IDLE, timeout=timeout_ms)
     wait_for_chart(page, DDE_TITLE, timeout_ms)
 
 
 def play_button(page: Page):
-    return page.get_by_role("button", name="▶ Play")
+    return page.get_by_role("button", name=re.compile(r"\bPlay$"))
 
 
 def pause_button(page: Page):
-    return page.get_by_role("button", name="⏸ Pause")
+    return page.get_by_role("button", name=re.compile(r"\bPause$"))
 
 
 def screenshot(page: Page, folder: Path, name: str) -> None:
+    page.mouse.move(5, 5)  # away from the charts: a hovered chart shows its mode bar over the title
+    page.wait_for_timeout(300)
     page.screenshot(path=str(folder / f"browser-{name}.png"))
 
 
@@ -169,6 +175,8 @@ def test_load_shows_title_charts_and_metrics(page, app_url, artifacts):
     assert set(values) >= {"Step", "Steps/s", "KL(KDE ‖ DDE)", "Excess loss", "Device"}, values
     assert values["Step"] == "1", values
     assert values["Device"].startswith("CPU"), values
+    not_numbers = {k: v for k, v in values.items() if {"nan", "inf", "-inf"} & set(v.lower().split())}
+    assert not not_numbers, f"metrics showing nan/inf before training: {not_numbers}"
     expect(play_button(page)).to_be_visible()
     screenshot(page, artifacts, "01-loaded")
 
@@ -179,14 +187,14 @@ def test_play_trains_live_and_pause_stops(page, app_url, artifacts):
 
     play_button(page).click()
     expect(pause_button(page)).to_be_visible(timeout=30_000)
-    wait_for_step(page, "step > 1")
-    reads = []
-    for _ in range(6):
+    wait_for_step(page, "step > 1", 60_000)
+    reads = [step_value(page)]  # read every 0.5 s until the step has risen twice more (≤ 30 s)
+    deadline = time.monotonic() + 30
+    while len(set(reads)) < 3 and time.monotonic() < deadline:
+        time.sleep(0.5)
         reads.append(step_value(page))
-        time.sleep(1.0)
-    rises = sum(b > a for a, b in zip(reads, reads[1:]))
     assert all(b >= a for a, b in zip(reads, reads[1:])), f"step went backwards: {reads}"
-    assert rises >= 2, f"step did not keep rising while playing: {reads}"
+    assert len(set(reads)) >= 3, f"step did not keep rising while playing: {reads}"
 
     during = chart(page, DDE_TITLE)
     assert during["title"] != before["title"], (before["title"], during["title"])
@@ -202,36 +210,46 @@ def test_play_trains_live_and_pause_stops(page, app_url, artifacts):
     time.sleep(2.0)
     second = step_value(page)
     assert first == second, f"step kept changing after Pause: {first} -> {second}"
-    assert first > reads[-1] or first == reads[-1], (reads, first)
-    assert chart(page, DDE_TITLE)["title"].endswith(f"step {first:,}")
+    assert first >= reads[-1], (reads, first)
+    title = chart(page, DDE_TITLE)["title"]
+    assert title.endswith(f"step {first:,}"), (
+        f"after Pause the Step metric says {first:,} but the DDE panel says {title!r}: the rerun of "
+        "the Pause click read the model while the last live frame was still training it "
+        "(Streamlit's runner.fastReruns starts the rerun in a new thread without waiting)")
     assert_no_exception(page)
     screenshot(page, artifacts, "03-paused")
 
 
-@pytest.mark.parametrize("name, content, expected", [
+BAD_CSVS = [  # (file name, content, what the error must say)
     ("names.csv", "name\nann\nbob\n", "two numeric columns"),
-    ("one-column.csv", "x\n" + "".join(f"{i * 0.1:.1f}\n" for i in range(50)), "two numeric columns"),
-])
-def test_malformed_csv_shows_error_and_app_stays_usable(page, app_url, artifacts, name, content, expected):
+    ("one-column.csv", "x\n" + "".join(f"{i * 0.1:.1f}\n" for i in range(50)), "found 1: 'x'"),
+]
+
+
+def test_malformed_csv_shows_error_and_app_stays_usable(page, app_url, artifacts):
     open_app(page, app_url)
     choose(page, "Distribution", "Your own CSV…")
     expect(page.get_by_test_id("stFileUploader")).to_be_visible()
-    upload(page, name, content)
+    for name, content, expected in BAD_CSVS:
+        upload(page, name, content)
+        error = page.locator('[data-testid="stSidebar"] [data-testid="stAlert"]').filter(has_text=name)
+        expect(error).to_be_visible()
+        expect(error).to_contain_text(expected)
+        expect(error).to_contain_text("two numeric columns")
+        page.wait_for_selector(IDLE, timeout=30_000)
+        assert_no_exception(page)
+        screenshot(page, artifacts, f"04-bad-csv-{Path(name).stem}")
 
-    error = page.locator('[data-testid="stSidebar"] [data-testid="stAlert"]').filter(has_text=name)
-    expect(error).to_be_visible(timeout=30_000)
-    expect(error).to_contain_text(expected)
-    page.wait_for_selector(IDLE, timeout=30_000)
-    assert_no_exception(page)
-
-    # The current model (2spirals) still shows, and training it still works.
-    assert chart(page, "Training data")["title"].startswith("Training data (10,000 points)")
-    assert chart(page, DDE_TITLE)["drawn"] > 0
-    before = step_value(page)
-    page.get_by_role("button", name="Step", exact=True).click()
-    wait_for_step(page, f"step > {before}")
-    assert_no_exception(page)
-    screenshot(page, artifacts, f"04-bad-csv-{Path(name).stem}")
+        # The current model (2spirals) still shows, and training it still works.
+        expect(page.get_by_text("Showing the current model")).to_be_visible()
+        assert chart(page, "Training data")["title"].startswith("Training data (10,000 points)")
+        assert chart(page, DDE_TITLE)["drawn"] > 0
+        before = step_value(page)
+        page.get_by_role("button", name="Step", exact=True).click()
+        wait_for_step(page, f"step > {before}")
+        page.wait_for_selector(IDLE, timeout=30_000)
+        assert chart(page, DDE_TITLE)["title"].endswith(f"step {step_value(page):,}")
+        assert_no_exception(page)
 
 
 def test_valid_csv_trains_a_new_model(page, app_url, artifacts):
@@ -283,20 +301,22 @@ def test_invalid_url_warns_and_keeps_defaults(page, app_url, artifacts):
 
 def test_two_sessions_do_not_interfere(new_page, app_url, artifacts):
     first, second = new_page(), new_page()
+    second.goto(f"{app_url}/")  # both sessions build their models at the same time
     open_app(first, app_url)
-    open_app(second, app_url)
+    open_app(second, app_url, navigate=False)
     assert step_value(first) == 1 and step_value(second) == 1
 
     play_button(first).click()
-    expect(pause_button(first)).to_be_visible(timeout=30_000)
-    wait_for_step(first, "step >= 101")
+    expect(pause_button(first)).to_be_visible()
+    wait_for_step(first, "step > 51", 60_000)
     assert step_value(second) == 1, "the other session's model trained too"
     pause_button(first).click()
-    expect(play_button(first)).to_be_visible(timeout=30_000)
+    expect(play_button(first)).to_be_visible()
+    first.wait_for_selector(IDLE, timeout=30_000)
 
-    time.sleep(1.0)
     assert step_value(second) == 1
     assert chart(second, DDE_TITLE)["title"].endswith("step 1")
     expect(play_button(second)).to_be_visible()
-    assert step_value(first) > 1
+    assert step_value(first) > 51
     screenshot(second, artifacts, "08-other-session")
+

@@ -1,0 +1,129 @@
+"""Live view smoothness: frames per second in a real browser, and training kept while drawing.
+
+Targets (issue "The app"): with a 100×100 heatmap and a readable quiver the view updates at
+least 5 times a second on the 2-core machine while training continues, and training keeps at
+least 60% of its headless steps/s.
+
+Measured in one run, one after the other so they do not share the CPU:
+1. headless: the playground's default model trained in chunks of ``--spf`` steps (what one
+   frame trains), steps/s of the training calls alone;
+2. engine frame: one full frame without a browser (train, measure against the KDE, build the
+   Plotly figures, serialise them as Streamlit does), split into its parts;
+3. browser: ``streamlit run app.py`` driven by Debian's chromium; press Play and, for
+   ``--seconds``, read the DDE panel's title ("step N") every 25 ms: distinct values per second
+   are the frames the person sees, and the step difference over the wall time is the steps/s.
+
+    .venv/bin/python bench/bench_live.py            # about 1 minute
+    .venv/bin/python bench/bench_live.py --quick    # 5 s in the browser
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import time
+
+import common  # noqa: F401  (quiets TensorFlow, puts the project on sys.path)
+import numpy as np
+
+from dde_core.experiment import Config, Experiment
+from dde_core.figures import density_figure, training_curves_figure
+from dde_core.session import PlaygroundSession
+from tests.browser.harness import chromium, streamlit_server, wait_for_app
+
+STEP_IN_TITLE = re.compile(r"step ([\d,]+)")
+
+
+def headless_steps_per_second(spf: int, frames: int) -> float:
+    experiment = Experiment(Config())
+    model = experiment.model
+    model.partial_fit(steps=spf)  # warm
+    start = time.perf_counter()
+    for _ in range(frames):
+        model.partial_fit(steps=spf)
+    return spf * frames / (time.perf_counter() - start)
+
+
+def engine_frame_seconds(spf: int, frames: int) -> dict:
+    """Median seconds of each part of a frame, drawn as the page draws it."""
+    import plotly.io
+
+    session = PlaygroundSession()
+    experiment = session.start(Config())
+    parts = {"train": [], "measure": [], "figures": [], "serialise": []}
+    for _ in range(frames + 1):
+        t0 = time.perf_counter()
+        experiment.model.partial_fit(steps=spf)
+        t1 = time.perf_counter()
+        experiment.view = experiment._measure()
+        t2 = time.perf_counter()
+        zmax = float(experiment.kde_view.density.max())
+        figures = [density_figure(experiment.view, "DDE", zmax),
+                   training_curves_figure(experiment.record.steps, experiment.record.loss,
+                                          experiment.record.excess_loss, experiment.record.kl)]
+        t3 = time.perf_counter()
+        for figure in figures:
+            plotly.io.to_json(figure, validate=False)
+        t4 = time.perf_counter()
+        for name, seconds in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
+            parts[name].append(seconds)
+    return {name: float(np.median(values[1:])) for name, values in parts.items()}
+
+
+def browser_rates(spf: int, seconds: float) -> dict:
+    """Frames/s seen and steps/s reached in chromium while the page plays."""
+    with streamlit_server() as url, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1500, "height": 1200})
+        page.goto(f"{url}/?spf={spf}")
+        wait_for_app(page, timeout_ms=120_000)
+        title = page.locator(".js-plotly-plot .gtitle", has_text="DDE: exp f").first
+        title.wait_for(timeout=120_000)
+        page.get_by_role("button", name="Play").click()
+        page.get_by_role("button", name="Pause").wait_for(timeout=30_000)
+        time.sleep(2.0)  # let the first frames settle
+        seen, start = [], time.perf_counter()
+        while time.perf_counter() - start < seconds:
+            match = STEP_IN_TITLE.search(title.text_content() or "")
+            if match:
+                step = int(match.group(1).replace(",", ""))
+                if not seen or step != seen[-1][1]:
+                    seen.append((time.perf_counter(), step))
+            time.sleep(0.025)
+        page.get_by_role("button", name="Pause").click()
+    if len(seen) < 2:
+        return {"frames_per_second": 0.0, "steps_per_second": 0.0, "frames": len(seen)}
+    elapsed = seen[-1][0] - seen[0][0]
+    return {"frames_per_second": (len(seen) - 1) / elapsed,
+            "steps_per_second": (seen[-1][1] - seen[0][1]) / elapsed, "frames": len(seen)}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--spf", type=int, default=None, help="steps per frame (default: the app's)")
+    parser.add_argument("--seconds", type=float, default=15.0, help="browser measurement time")
+    parser.add_argument("--quick", action="store_true")
+    args = parser.parse_args()
+    from dde_core.sharing import Setup
+
+    spf = args.spf or Setup().steps_per_frame
+    seconds = 5.0 if args.quick else args.seconds
+    info = common.machine_info()
+    common.print_machine(info)
+
+    headless = headless_steps_per_second(spf, 10 if args.quick else 40)
+    frame = engine_frame_seconds(spf, 5 if args.quick else 20)
+    browser = browser_rates(spf, seconds)
+    kept = browser["steps_per_second"] / headless
+    common.print_table(["part of one frame (engine, no browser)", "median ms"],
+                       [[name, f"{1000 * value:.1f}"] for name, value in frame.items()])
+    print(f"Steps per frame: {spf}. Headless training: {headless:.0f} steps/s.")
+    print(f"Browser: {browser['frames_per_second']:.2f} frames/s (target ≥ 5), "
+          f"{browser['steps_per_second']:.0f} steps/s = {100 * kept:.0f}% of headless (target ≥ 60%), "
+          f"{browser['frames']} frames seen in {seconds:.0f} s.")
+    common.write_json("live", {"machine": info, "command": common.command_line(), "spf": spf,
+                               "headless_steps_per_second": headless, "engine_frame_seconds": frame,
+                               "browser": browser, "fraction_of_headless": kept})
+
+
+if __name__ == "__main__":
+    main()
