@@ -81,7 +81,7 @@ def render_frame(frame: Frame, zmax: float, size: int = 400) -> Image.Image:
             (grid.y_range[1] - y) / (grid.y_range[1] - grid.y_range[0]) * size,
         )
 
-    for i in range(0, len(xs), 3):
+    for i in range(0, len(xs), 3):  # "from, to, gap" triples
         draw.line([pixel(xs[i], ys[i]), pixel(xs[i + 1], ys[i + 1])], fill=(255, 255, 255), width=1)
     draw.text((8, 6), f"step {frame.step}", fill=(255, 255, 255))
     return image

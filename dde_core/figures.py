@@ -13,6 +13,7 @@ from typing import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
+from plotly.io import templates as pio_templates
 from plotly.subplots import make_subplots
 
 from .grid import Grid
@@ -37,54 +38,54 @@ MAX_POINTS_SHOWN = 4000
 
 def quiver_segments(
     arrows: Grid, field: np.ndarray, fill: float = 0.85, head: float = 0.3
-) -> tuple[list, list]:
-    """Line coordinates of an arrow per lattice cell, separated by ``None``.
+) -> tuple[np.ndarray, np.ndarray]:
+    """Line coordinates of one arrow per lattice cell, arrows separated by NaN gaps.
 
     Arrow length is relative, so the field is readable at any σ: the longest
     arrows (95th percentile of |∇ log p| and above) span ``fill`` of a cell,
     weaker ones shrink in proportion down to 15% of that; the direction is exact.
-    ``field`` is (k, k, 2) at ``arrows.points``.
+    ``field`` is (k, k, 2) at ``arrows.points``.  Returns x and y arrays of
+    length 9 per drawn arrow: shaft, then two barbs, each "from, to, NaN".
     """
-    tails = arrows.points
     vectors = field.reshape(-1, 2)
     norms = np.linalg.norm(vectors, axis=1)
-    finite = np.isfinite(norms) & (norms > 0)
-    reference = np.percentile(norms[finite], 95) if finite.any() else 1.0
-    cell = min(arrows.dx, arrows.dy) * fill
-    lengths = cell * np.clip(norms / reference, 0.15, 1.0)
-    directions = np.where(finite[:, None], vectors / np.where(finite, norms, 1.0)[:, None], 0.0)
-    starts = tails - 0.5 * lengths[:, None] * directions
+    drawn = np.isfinite(norms) & (norms > 0)
+    tails, vectors, norms = arrows.points[drawn], vectors[drawn], norms[drawn]
+    if not len(norms):
+        return np.empty(0), np.empty(0)
+    lengths = min(arrows.dx, arrows.dy) * fill * np.clip(norms / np.percentile(norms, 95), 0.15, 1.0)
+    directions = vectors / norms[:, None]
     tips = tails + 0.5 * lengths[:, None] * directions
-    # Two barbs at each tip, rotated ±150° from the arrow direction.
-    barbs = []
-    for angle in (np.deg2rad(150), np.deg2rad(-150)):
+    starts = tails - 0.5 * lengths[:, None] * directions
+    gap = np.full_like(tips, np.nan)
+    parts = [starts, tips, gap]
+    for angle in (np.deg2rad(150), np.deg2rad(-150)):  # barbs, rotated ±150° from the shaft
         rotation = np.array([[np.cos(angle), -np.sin(angle)], [np.sin(angle), np.cos(angle)]])
-        barbs.append(tips + head * lengths[:, None] * directions @ rotation.T)
-    xs: list = []
-    ys: list = []
-    for i in np.flatnonzero(finite):
-        for a, b in ((starts[i], tips[i]), (barbs[0][i], tips[i])):
-            xs += [a[0], b[0], None]
-            ys += [a[1], b[1], None]
-        xs += [barbs[1][i][0], tips[i][0], None]
-        ys += [barbs[1][i][1], tips[i][1], None]
-    return xs, ys
+        parts += [tips + head * lengths[:, None] * directions @ rotation.T, tips, gap]
+    segments = np.stack(parts, axis=1).reshape(-1, 2)  # (9 per arrow, 2)
+    return segments[:, 0], segments[:, 1]
 
 
-def _square_layout(figure: go.Figure, grid: Grid, title: str, height: int) -> go.Figure:
-    figure.update_layout(
-        title=dict(text=title, x=0.02, font=dict(size=15)),
-        height=height,
-        margin=dict(l=40, r=10, t=50, b=40),
-        template="plotly_white",
-        uirevision="keep-zoom",
-        showlegend=False,
-    )
-    figure.update_xaxes(range=list(grid.x_range), constrain="domain", title_text="x₁")
-    figure.update_yaxes(
-        range=list(grid.y_range), scaleanchor="x", scaleratio=1, constrain="domain", title_text="x₂"
-    )
-    return figure
+def _figure(traces: list[dict], layout: dict) -> go.Figure:
+    """A figure from plain dicts, skipping plotly.py's per-value validation (it is the
+    slow part of building a frame; the dicts here are fixed, tested shapes)."""
+    return go.Figure(data=traces, layout=layout, _validate=False)
+
+
+def _square_layout(grid: Grid, title: str, height: int, **extra) -> dict:
+    """Equal-aspect axes in data units over the grid's box, zoom kept across updates."""
+    return {
+        "title": {"text": title, "x": 0.02, "font": {"size": 15}},
+        "height": height,
+        "margin": {"l": 40, "r": 10, "t": 50, "b": 40},
+        "template": pio_templates["plotly_white"],
+        "uirevision": "keep-zoom",
+        "showlegend": False,
+        "xaxis": {"range": list(grid.x_range), "constrain": "domain", "title": {"text": "x₁"}},
+        "yaxis": {"range": list(grid.y_range), "scaleanchor": "x", "scaleratio": 1,
+                  "constrain": "domain", "title": {"text": "x₂"}},
+        **extra,
+    }
 
 
 def _subsample(points: np.ndarray, limit: int = MAX_POINTS_SHOWN) -> np.ndarray:
@@ -94,28 +95,23 @@ def _subsample(points: np.ndarray, limit: int = MAX_POINTS_SHOWN) -> np.ndarray:
     return points[picks]
 
 
-def _density_traces(view: DensityView, zmax: float | None, show_field: bool) -> list:
+def _density_traces(view: DensityView, zmax: float | None, show_field: bool,
+                    axes: tuple[str, str] = ("x", "y"), show_scale: bool = True) -> list[dict]:
     grid = view.grid
-    traces = [
-        go.Heatmap(
-            x=grid.xs,
-            y=grid.ys,
-            z=view.density.astype(np.float32),
-            zmin=0.0,
-            zmax=zmax,
-            colorscale=DENSITY_COLORSCALE,
-            colorbar=dict(title=dict(text="p(x)", side="right"), thickness=12, len=0.8),
-            hovertemplate="x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>p=%{z:.3g}<extra></extra>",
-        )
-    ]
+    traces = [{
+        "type": "heatmap", "x": grid.xs, "y": grid.ys, "z": view.density.astype(np.float32),
+        "zmin": 0.0, "zmax": zmax, "colorscale": DENSITY_COLORSCALE, "showscale": show_scale,
+        "colorbar": {"title": {"text": "p(x)", "side": "right"}, "thickness": 12, "len": 0.8},
+        "hovertemplate": "x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>p=%{z:.3g}<extra></extra>",
+        "xaxis": axes[0], "yaxis": axes[1],
+    }]
     if show_field:
         xs, ys = quiver_segments(view.arrows, view.field)
-        traces.append(
-            go.Scatter(
-                x=xs, y=ys, mode="lines", line=dict(color=ARROW_COLOR, width=1.2),
-                hoverinfo="skip", name="∇ log p",
-            )
-        )
+        traces.append({
+            "type": "scatter", "x": xs, "y": ys, "mode": "lines", "name": "∇ log p",
+            "line": {"color": ARROW_COLOR, "width": 1.2}, "hoverinfo": "skip",
+            "xaxis": axes[0], "yaxis": axes[1],
+        })
     return traces
 
 
@@ -127,27 +123,20 @@ def density_figure(
     height: int = 430,
 ) -> go.Figure:
     """Heatmap of p (shared colour scale up to ``zmax``) with the field ∇ log p as arrows."""
-    figure = go.Figure(_density_traces(view, zmax, show_field))
-    return _square_layout(figure, view.grid, title, height)
+    return _figure(_density_traces(view, zmax, show_field), _square_layout(view.grid, title, height))
 
 
-def _points_traces(points: np.ndarray, noisy: np.ndarray | None) -> list:
+def _points_traces(points: np.ndarray, noisy: np.ndarray | None, axes=("x", "y")) -> list[dict]:
+    layers = [] if noisy is None else [(noisy, "noisy x + σ·η", NOISY_COLOR, 0.35)]
+    layers.append((points, "data", DATA_COLOR, 0.6))
     traces = []
-    if noisy is not None:
-        shown = _subsample(noisy)
-        traces.append(
-            go.Scattergl(
-                x=shown[:, 0], y=shown[:, 1], mode="markers", name="noisy x + σ·η",
-                marker=dict(size=3, color=NOISY_COLOR, opacity=0.35),
-            )
-        )
-    shown = _subsample(points)
-    traces.append(
-        go.Scattergl(
-            x=shown[:, 0], y=shown[:, 1], mode="markers", name="data",
-            marker=dict(size=3, color=DATA_COLOR, opacity=0.6),
-        )
-    )
+    for values, name, color, opacity in layers:
+        shown = _subsample(values)
+        traces.append({
+            "type": "scattergl", "x": shown[:, 0], "y": shown[:, 1], "mode": "markers", "name": name,
+            "marker": {"size": 3, "color": color, "opacity": opacity},
+            "xaxis": axes[0], "yaxis": axes[1],
+        })
     return traces
 
 
@@ -159,11 +148,39 @@ def points_figure(
     height: int = 430,
 ) -> go.Figure:
     """Scatter of the data (at most 4,000 shown), optionally with its noisy copy."""
-    figure = go.Figure(_points_traces(points, noisy))
-    figure = _square_layout(figure, grid, title, height)
-    if noisy is not None:
-        figure.update_layout(showlegend=True, legend=dict(orientation="h", y=-0.15))
-    return figure
+    legend = {} if noisy is None else {"showlegend": True,
+                                       "legend": {"orientation": "h", "y": -0.15}}
+    return _figure(_points_traces(points, noisy), _square_layout(grid, title, height, **legend))
+
+
+def _panel_domains(count: int, gap: float) -> list[tuple[float, float]]:
+    """Horizontal domains of ``count`` side-by-side panels separated by ``gap``."""
+    width = (1 - gap * (count - 1)) / count
+    return [(i * (width + gap), i * (width + gap) + width) for i in range(count)]
+
+
+def _axis_names(index: int) -> tuple[str, str]:
+    """Plotly's names of panel ``index``'s axes: ("x", "y"), ("x2", "y2"), …"""
+    suffix = "" if index == 0 else str(index + 1)
+    return f"x{suffix}", f"y{suffix}"
+
+
+def _panel_titles(titles: Sequence[str], domains, size: int = 13) -> list[dict]:
+    return [{"text": text, "x": (a + b) / 2, "y": 1.0, "xref": "paper", "yref": "paper",
+             "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": size}}
+            for text, (a, b) in zip(titles, domains)]
+
+
+def _panel_layout(domains, axes: Sequence[dict], titles: Sequence[str], **layout) -> dict:
+    """Layout of side-by-side panels: one (x, y) axis pair per domain, titles above."""
+    result = {"template": pio_templates["plotly_white"], "showlegend": False,
+              "annotations": _panel_titles(titles, domains), **layout}
+    for i, (domain, extra) in enumerate(zip(domains, axes)):
+        x_name, y_name = _axis_names(i)
+        result[x_name.replace("x", "xaxis")] = {"domain": list(domain), "anchor": y_name,
+                                                 **extra.get("x", {})}
+        result[y_name.replace("y", "yaxis")] = {"anchor": x_name, **extra.get("y", {})}
+    return result
 
 
 def training_curves_figure(
@@ -174,61 +191,39 @@ def training_curves_figure(
     height: int = 280,
 ) -> go.Figure:
     """Three panels against training steps: loss, excess loss over the KDE floor, KL."""
-    figure = make_subplots(
-        rows=1,
-        cols=3,
-        subplot_titles=(
-            "Denoising loss (held-out batch)",
-            "Excess loss over the KDE's optimal denoiser",
-            "KL(KDE_σ ‖ DDE) on the grid, nats",
-        ),
-        horizontal_spacing=0.07,
-    )
-    series = ((loss, "#444"), (np.maximum(excess_loss, 1e-9), "#d62728"), (kl, "#2ca02c"))
-    for column, (values, color) in enumerate(series, start=1):
-        figure.add_trace(
-            go.Scatter(x=list(steps), y=list(values), mode="lines+markers",
-                       line=dict(color=color, width=2), marker=dict(size=4)),
-            row=1, col=column,
-        )
-        figure.update_xaxes(title_text="step", row=1, col=column)
-    figure.update_yaxes(type="log", row=1, col=2)
-    figure.update_yaxes(type="log", row=1, col=3)
-    figure.update_layout(
-        height=height, margin=dict(l=40, r=10, t=40, b=40), template="plotly_white",
-        showlegend=False, uirevision="keep-zoom",
-    )
-    figure.update_annotations(font_size=13)
-    return figure
+    titles = ("Denoising loss (held-out batch)", "Excess loss over the KDE's optimal denoiser",
+              "KL(KDE_σ ‖ DDE) on the grid, nats")
+    series = ((loss, "#444", "linear"), (np.maximum(excess_loss, 1e-9), "#d62728", "log"),
+              (kl, "#2ca02c", "log"))
+    traces = []
+    for i, (values, color, _) in enumerate(series):
+        x_name, y_name = _axis_names(i)
+        traces.append({"type": "scatter", "x": np.asarray(steps), "y": np.asarray(values, float),
+                       "mode": "lines+markers", "line": {"color": color, "width": 2},
+                       "marker": {"size": 4}, "xaxis": x_name, "yaxis": y_name})
+    axes = [{"x": {"title": {"text": "step"}}, "y": {"type": scale}} for _, _, scale in series]
+    layout = _panel_layout(_panel_domains(3, 0.07), axes, titles, height=height,
+                           margin={"l": 40, "r": 10, "t": 40, "b": 40}, uirevision="keep-zoom")
+    return _figure(traces, layout)
 
 
 def comparison_figure(
     points: np.ndarray, dde: DensityView, kde: DensityView, title: str, height: int = 480
 ) -> go.Figure:
     """Data | DDE density and field | exact KDE density and field, on one colour scale."""
-    figure = make_subplots(
-        rows=1,
-        cols=3,
-        subplot_titles=("Training data", "DDE: exp f and its gradient ∇f", "Exact KDE at the same σ"),
-        horizontal_spacing=0.04,
-    )
-    for trace in _points_traces(points, None):
-        figure.add_trace(trace, row=1, col=1)
+    titles = ("Training data", "DDE: exp f and its gradient ∇f", "Exact KDE at the same σ")
     zmax = float(kde.density.max())
-    for column, view in ((2, dde), (3, kde)):
-        for trace in _density_traces(view, zmax, True):
-            figure.add_trace(trace, row=1, col=column)
+    traces = _points_traces(points, None)
+    traces += _density_traces(dde, zmax, True, _axis_names(1), show_scale=False)
+    traces += _density_traces(kde, zmax, True, _axis_names(2))
     grid = dde.grid
-    for column in (1, 2, 3):
-        axis = "x" if column == 1 else f"x{column}"
-        figure.update_xaxes(range=list(grid.x_range), row=1, col=column, constrain="domain")
-        figure.update_yaxes(range=list(grid.y_range), row=1, col=column, scaleanchor=axis,
-                            constrain="domain")
-    figure.update_layout(
-        title=dict(text=title, x=0.01), height=height, template="plotly_white", showlegend=False,
-        margin=dict(l=30, r=10, t=80, b=30),
-    )
-    return figure
+    axes = [{"x": {"range": list(grid.x_range), "constrain": "domain"},
+             "y": {"range": list(grid.y_range), "scaleanchor": _axis_names(i)[0], "constrain": "domain"}}
+            for i in range(3)]
+    layout = _panel_layout(_panel_domains(3, 0.04), axes, titles, height=height,
+                           title={"text": title, "x": 0.01},
+                           margin={"l": 30, "r": 10, "t": 80, "b": 30})
+    return _figure(traces, layout)
 
 
 def gallery_figure(samples: dict[str, np.ndarray], columns: int = 5, height: int = 300) -> go.Figure:
@@ -272,17 +267,16 @@ def samples_figure(
     points = samples
     if trajectory is not None and len(trajectory):
         end = len(trajectory) - 1 if upto is None else int(np.clip(upto, 0, len(trajectory) - 1))
-        xs, ys = [], []
-        for chain in range(trajectory.shape[1]):
-            path = trajectory[: end + 1, chain]
-            xs += list(path[:, 0]) + [None]
-            ys += list(path[:, 1]) + [None]
-        traces.append(go.Scatter(x=xs, y=ys, mode="lines", hoverinfo="skip", name="chains",
-                                 line=dict(color="rgba(255, 80, 80, 0.8)", width=1)))
+        paths = np.swapaxes(trajectory[: end + 1], 0, 1)  # (chains, time, 2)
+        gaps = np.full((paths.shape[0], 1, 2), np.nan)
+        lines = np.concatenate([paths, gaps], axis=1).reshape(-1, 2)
+        traces.append({"type": "scatter", "x": lines[:, 0], "y": lines[:, 1], "mode": "lines",
+                       "hoverinfo": "skip", "name": "chains",
+                       "line": {"color": "rgba(255, 80, 80, 0.8)", "width": 1}})
         if end < len(trajectory) - 1:
             points = trajectory[end]
     shown = _subsample(points[np.isfinite(points).all(axis=1)])
-    marker_color = "white" if view is not None else DATA_COLOR
-    traces.append(go.Scattergl(x=shown[:, 0], y=shown[:, 1], mode="markers", name="samples",
-                               marker=dict(size=3, color=marker_color, opacity=0.7)))
-    return _square_layout(go.Figure(traces), grid, title, height)
+    traces.append({"type": "scattergl", "x": shown[:, 0], "y": shown[:, 1], "mode": "markers",
+                   "name": "samples", "marker": {"size": 3, "opacity": 0.7,
+                                                 "color": "white" if view is not None else DATA_COLOR}})
+    return _figure(traces, _square_layout(grid, title, height))
