@@ -5,10 +5,18 @@ import os
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # quiet TensorFlow's C++ start-up logs
 
 import streamlit as st  # noqa: E402
+from streamlit.runtime.scriptrunner import script_runner  # noqa: E402
+
+# After every run, fragment runs included, Streamlit calls keras.backend.clear_session():
+# that empties TensorFlow's kernel caches and forces a full garbage collection, which made
+# each live frame cost ~0.15 s more than its training. The models here are per-session
+# objects that must outlive reruns, so that clean-up is switched off for this app.
+script_runner._clean_problem_modules = lambda: None
 
 st.set_page_config(page_title="DDE Playground", page_icon=":material/blur_on:", layout="wide")
 pages = [
     st.Page("pages/playground.py", title="Playground", icon=":material/tune:", default=True),
     st.Page("pages/sampling.py", title="Sampling", icon=":material/scatter_plot:"),
+    st.Page("pages/claims.py", title="Claims", icon=":material/fact_check:"),
 ]
 st.navigation(pages).run()

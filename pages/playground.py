@@ -17,7 +17,8 @@ from dde_core.sharing import (
 )
 
 UPLOAD = "Your own CSV…"
-FRAME_SECONDS = 0.2  # target time between live frames (5 per second)
+FRAME_SECONDS = 0.2  # target time between live frames of the DDE panel (5 per second)
+STATS_SECONDS = 0.5  # the numbers and curves below refresh less often
 WIDGETS = {  # session-state key of each control -> how it reads from / writes to a Setup
     "w_dist": lambda s: s.config.dataset,
     "w_n": lambda s: s.config.n_samples,
@@ -263,8 +264,8 @@ def static_panels(columns) -> None:
 
 
 @st.fragment(run_every=FRAME_SECONDS if session.running else None)
-def live_view() -> None:
-    """One animation frame: train, then redraw the DDE panel, curves and figures.
+def live_panel() -> None:
+    """One animation frame: train ``steps per frame`` steps, then redraw the DDE panel.
 
     The session lock is held throughout, so a click's rerun never reads the
     model while an earlier frame is still training it.
@@ -276,31 +277,37 @@ def live_view() -> None:
             except ValueError as error:
                 state.notice = f"Training stopped: {error}"
                 st.rerun()
-        draw_live_view()
+        st.plotly_chart(
+            density_figure(experiment.view, f"DDE: exp f and ∇f, step {experiment.step:,}", zmax),
+            key="dde_panel",
+        )
 
 
-def draw_live_view() -> None:
-    columns = st.columns(3)
-    static_panels(columns)
-    columns[1].plotly_chart(
-        density_figure(experiment.view, f"DDE: exp f and ∇f, step {experiment.step:,}", zmax),
-        key="dde_panel",
-    )
-    latest = experiment.record.latest()
-    stats = st.columns(5)
-    stats[0].metric("Step", f"{experiment.step:,}")
-    speed = experiment.steps_per_second
-    stats[1].metric("Steps/s", f"{speed:,.0f}" if experiment.step > 1 and speed == speed else "—",
-                    help="Training steps per second of training time (views excluded).")
-    stats[2].metric("KL(KDE ‖ DDE)", f"{latest['kl']:.4f} nats")
-    stats[3].metric("Excess loss", f"{latest['excess_loss']:.2e}")
-    stats[4].metric("Device", experiment.model.device_, help="Where TensorFlow trains this model.")
-    record = experiment.record
-    st.plotly_chart(training_curves_figure(record.steps, record.loss, record.excess_loss, record.kl),
-                    key="curves")
+@st.fragment(run_every=STATS_SECONDS if session.running else None)
+def live_stats() -> None:
+    """Numbers and curves below the panels, refreshed less often than the panel."""
+    with session.lock:
+        latest = experiment.record.latest()
+        stats = st.columns(5)
+        stats[0].metric("Step", f"{experiment.step:,}")
+        speed = experiment.steps_per_second
+        stats[1].metric("Steps/s", f"{speed:,.0f}" if experiment.step > 1 and speed == speed else "—",
+                        help="Training steps per second of training time (views excluded).")
+        stats[2].metric("KL(KDE ‖ DDE)", f"{latest['kl']:.4f} nats",
+                        help=f"Both densities normalised on the {experiment.grid.n}×{experiment.grid.n} view grid.")
+        stats[3].metric("Excess loss", f"{latest['excess_loss']:.2e}",
+                        help="Denoising loss minus the exact KDE denoiser's loss on the same held-out noisy batch.")
+        stats[4].metric("Device", experiment.model.device_, help="Where TensorFlow trains this model.")
+        record = experiment.record
+        st.plotly_chart(training_curves_figure(record.steps, record.loss, record.excess_loss, record.kl),
+                        key="curves")
 
 
-live_view()
+panels = st.columns(3)
+static_panels(panels)
+with panels[1]:
+    live_panel()
+live_stats()
 
 
 # ---- replay and downloads (while paused) -------------------------------------------------

@@ -1,0 +1,344 @@
+"""Claims: the DDE's three promises, measured live against the exact KDE (engine: dde_core.claims)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, Callable
+
+import pandas as pd
+import streamlit as st
+
+from dde_core import DDE, claims, datasets
+from dde_core.grid import Grid
+from dde_core.score_network import ScoreNetwork
+from dde_core.sharing import SIGMA_CHOICES, SIGMA_RANGE
+
+BENCH_FILE = Path(__file__).resolve().parents[1] / "bench" / "out" / "claims_inference.json"
+RESULT_KEYS = ("claims_timing", "claims_ll", "claims_sweep", "claims_direct")  # tied to one model
+DEFAULT_SWEEP = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8)
+state = st.session_state
+
+
+# ---- long measurements: a run button, a Stop button, a progress bar, results kept as they come ----
+def request_stop() -> None:
+    """Stop callback: flags the run to stop (checked between steps)."""
+    state.claims_stop = True
+
+
+def mark_interrupted_run() -> None:
+    """A run still marked as running when the script starts was cut short (Stop or another click)."""
+    key = state.pop("claims_running", None)
+    if key is not None and hasattr(state.get(key), "stopped"):
+        state[key].stopped = True
+
+
+def run_long(key: str, label: str, work: Callable, keep: Callable[[Any], None] | None = None,
+             help: str | None = None) -> None:
+    """Run ``work(progress, should_stop)`` on a click; each partial result goes to ``keep`` (default state[key])."""
+    keep = keep or (lambda partial: state.__setitem__(key, partial))
+    left, right, _ = st.columns([3, 1, 4])
+    clicked = left.button(label, key=f"{key}_run", type="primary", help=help, width="stretch")
+    right.button("Stop", key=f"{key}_stop", on_click=request_stop, width="stretch",
+                 help="Stops between steps; what was measured so far is kept.")
+    if not clicked:
+        return
+    state.claims_stop, state.claims_running = False, key
+    bar = st.progress(0.0, "Starting…")
+
+    def progress(fraction: float, message: str, partial: Any) -> None:
+        keep(partial)
+        bar.progress(fraction, message)
+
+    try:
+        result = work(progress, lambda: state.get("claims_stop", False))
+    except ValueError as error:
+        st.error(f"Could not measure: {error}")
+    else:
+        keep(result)
+    state.claims_running = None
+    bar.empty()
+
+
+def checked_sigma(value: float | None) -> float:
+    low, high = SIGMA_RANGE
+    if value is None or not low <= value <= high:
+        raise ValueError(f"σ must be between {low:g} and {high:g} (data units), got {value!r}.")
+    return float(value)
+
+
+# ---- which model is tested -------------------------------------------------------------------------
+def playground_subject() -> claims.Subject | None:
+    experiment = getattr(state.get("playground"), "experiment", None)
+    if experiment is None or experiment.step <= 1:
+        return None
+    return claims.Subject.from_experiment(experiment)
+
+
+def train_here() -> None:
+    """The form that trains this page's own DDE (kept in state.claims_local)."""
+    columns = st.columns(4)
+    columns[0].selectbox("Distribution", datasets.names(), index=datasets.names().index("8gaussians"),
+                         key="claims_dist", help="8gaussians and checkerboard have a known best log-likelihood.")
+    columns[1].number_input("σ", value=0.2, step=0.05, format="%.3f", key="claims_sigma",
+                            help=f"Noise level / KDE bandwidth, {SIGMA_RANGE[0]:g} to {SIGMA_RANGE[1]:g}.")
+    columns[2].number_input("Samples", 200, 50_000, 5_000, step=500, key="claims_n")
+    columns[3].number_input("Training steps", 10, 20_000, 1_000, step=100, key="claims_steps",
+                            help="About 100 steps per second on 2 CPU cores (batch 2048).")
+    try:
+        sigma = checked_sigma(state.claims_sigma)
+    except ValueError as error:
+        st.error(str(error))
+        return
+    dist, steps = state.claims_dist, int(state.claims_steps)
+    subject = claims.Subject(DDE(sigma=sigma, steps=steps), datasets.sample(dist, int(state.claims_n), seed=0),
+                             sigma, dist, 0, Grid(n=100), "this page")
+    # The new model replaces the old one once its first chunk has trained.
+    run_long("claims_train", "Train a DDE here", lambda progress, stop: claims.train_in_chunks(
+        subject.model, subject.points, steps, 100, progress, stop),
+        keep=lambda _: state.__setitem__("claims_local", subject) if hasattr(subject.model, "average_") else None,
+        help="Default DDE (3×64 softplus, batch 2048) on data seed 0.")
+
+
+def choose_subject() -> claims.Subject | None:
+    playground = playground_subject()
+    options = (["Playground model"] if playground else []) + ["Train one here"]
+    source = st.radio("Model to test", options, key="claims_source", horizontal=True)
+    if source == "Playground model" and playground is not None:
+        return playground
+    with st.container(border=True):
+        train_here()
+    return state.get("claims_local")
+
+
+def forget_results_of_other_models(subject: claims.Subject) -> None:
+    key = f"{subject.source}:{id(subject.model)}"
+    if state.get("claims_subject_key") != key:
+        for result in RESULT_KEYS:
+            state.pop(result, None)
+        state.claims_subject_key = key
+
+
+def view_grid(subject: claims.Subject, n: int) -> Grid:
+    return Grid(subject.grid.x_range, subject.grid.y_range, n)
+
+
+# ---- claim 1 -------------------------------------------------------------------------------------------
+def timing_section(subject: claims.Subject) -> None:
+    st.markdown("A DDE answers a query with **one network pass**, whatever the number of training points D; "
+                "an exact KDE sums over all D points. Here both, and scipy's `gaussian_kde` with the same "
+                "kernel σ²I, evaluate log p on the same queries for training sets of growing size D "
+                "(drawn from the KDE of your data).")
+    columns = st.columns(3)
+    columns[0].select_slider("Largest D", claims.TIMING_SIZES, value=claims.TIMING_SIZES[-1], key="claims_max_d",
+                             format_func=lambda v: f"{v:,}")
+    columns[1].number_input("Time budget (s)", 1.0, 600.0, 30.0, step=5.0, key="claims_budget",
+                            help="Sizes predicted to overrun it are skipped (scipy first).")
+    columns[2].number_input("Query grid side", 4, 200, 32, step=4, key="claims_query_n",
+                            help="Queries: an n×n grid over the view box (32 → 1,024, as in the bench).")
+    sizes = [D for D in claims.TIMING_SIZES if D <= state.claims_max_d]
+    queries = view_grid(subject, int(state.claims_query_n)).points
+    run_long("claims_timing", "Measure inference time", lambda progress, stop: claims.inference_timings(
+        subject.model, subject.points, subject.sigma, queries, sizes, float(state.claims_budget),
+        progress=progress, should_stop=stop))
+    try:
+        bench = claims.read_timing_json(BENCH_FILE)
+    except ValueError as error:
+        bench = None
+        st.warning(str(error))
+    report = state.get("claims_timing")
+    if report is None or not report.rows:
+        st.info("Press **Measure inference time** to run the sweep.")
+    else:
+        show_timing(report)
+    rows = report.rows if report is not None else []
+    if rows or bench is not None:
+        st.plotly_chart(claims.timing_figure(rows, bench["rows"] if bench else None, timing_crossover(report),
+                                             report.n_queries if rows else None), key="claims_timing_chart")
+    if bench is None:
+        st.caption("No headless benchmark yet: run `python bench/bench_claims.py` to add its lines (dashed).")
+    else:
+        settings, machine = bench.get("settings", {}), bench.get("machine", {})
+        st.caption(f"Dashed: `bench/bench_claims.py` run of {machine.get('date', '?')} on "
+                   f"{machine.get('cpu_count', '?')} CPUs ({machine.get('device', '?')}), "
+                   f"{settings.get('queries', '?')} queries, σ = {settings.get('sigma', '?')}, "
+                   f"best of up to {settings.get('repeats', '?')} calls.")
+
+
+def timing_crossover(report) -> float | None:
+    if report is None or not report.rows:
+        return None
+    result = claims.crossover(report.rows)
+    return result.D if result.status == "interpolated" else None
+
+
+def show_timing(report) -> None:
+    result = claims.crossover(report.rows)
+    columns = st.columns(3)
+    columns[0].metric("KDE slower than the DDE from D", result.text(), help="Interpolated on log-log axes.")
+    columns[1].metric(f"KDE / DDE time at D = {result.largest_D:,}", f"{result.ratio_at_largest:,.0f}×")
+    if any(r["scipy_seconds"] is not None for r in report.rows):
+        scipy = claims.crossover(report.rows, slow="scipy")
+        columns[2].metric(f"scipy / DDE time at D = {scipy.largest_D:,}", f"{scipy.ratio_at_largest:,.0f}×")
+    seconds = st.column_config.NumberColumn(format="%.4f")
+    st.dataframe(pd.DataFrame(claims.timing_rows(report.rows)), hide_index=True, key="claims_timing_table",
+                 column_config={"DDE s": seconds, "KDE (ours) s": seconds, "scipy s": seconds,
+                                "scipy vs ours max |Δ| nats": st.column_config.NumberColumn(format="%.1e")})
+    skipped = ", ".join(f"{D:,}" for D, _ in report.skipped)
+    st.caption(
+        f"{report.n_queries:,} queries; wall time (time.perf_counter), best of up to {report.repeats} calls "
+        f"(DDE: 5) after a warm-up, each method ≤ ~{claims.REPEAT_SECONDS:g} s of repeats; σ = {report.sigma:g}; "
+        f"{report.seconds_used:.1f} s of the {report.budget_seconds:g} s budget used. Our KDE is TensorFlow float64 "
+        "on all cores; scipy's is single-threaded C. scipy's kernel is set to σ²I and checked against ours on 16 "
+        "queries (column |Δ|)." + (f" Skipped (budget): D = {skipped}." if skipped else "")
+        + (" Stopped early: larger sizes were not measured." if report.stopped else ""))
+
+
+# ---- claim 2 -------------------------------------------------------------------------------------------
+OPTIMUM_TEXT = (
+    "**Sign convention.** Numbers are mean log-likelihoods log p(x) of held-out points in nats per point: "
+    "higher is better (the negative log-likelihood, NLL, is the same number with its sign flipped). "
+    "No density can beat **−H(p)**, minus the entropy of the true distribution, on average (Gibbs' "
+    "inequality): checkerboard −ln 32 = −3.466 nats, 8gaussians ≈ −2.838 (NLL floors 3.466 and 2.838). "
+    "A finite sample's mean can land above it by chance, within its standard error."
+)
+
+
+def likelihood_section(subject: claims.Subject) -> None:
+    optimum = claims.ANALYTIC_OPTIMUM.get(subject.dataset)
+    st.markdown("A DDE's *f* is a log-density up to a constant. Normalised — by quadrature on a grid and, in any "
+                "dimension, by importance sampling from the KDE at σ — it scores **fresh samples** like any "
+                "density, next to KDEs at the same σ and at the usual rule-of-thumb bandwidths.")
+    st.markdown(OPTIMUM_TEXT)
+    if optimum is None:
+        st.caption(f"No analytic optimum is known for {subject.dataset!r}; 8gaussians and checkerboard have one.")
+    columns = st.columns(3)
+    columns[0].number_input("Held-out points", 100, 100_000, 5_000, step=1_000, key="claims_n_test")
+    columns[1].number_input("Importance draws", 1_000, 200_000, 20_000, step=5_000, key="claims_n_is")
+    columns[2].number_input("Quadrature grid side", 50, 400, 200, step=50, key="claims_quad_n",
+                            help="Over the view box widened by 4σ on every side.")
+    if st.button("Measure held-out log-likelihood", key="claims_ll_run", type="primary"):
+        with st.spinner("Normalising the DDE and scoring held-out points…"):
+            try:
+                test = subject.test_points(int(state.claims_n_test))
+                result = claims.held_out_log_likelihoods(
+                    subject.model, subject.points, test, subject.sigma,
+                    subject.quadrature_grid(int(state.claims_quad_n)), int(state.claims_n_is))
+                state.claims_ll = {**result, "model_steps": subject.steps}
+            except ValueError as error:
+                st.error(f"Could not measure: {error}")
+    result = state.get("claims_ll")
+    if result is not None:
+        rows = claims.likelihood_rows(result)
+        if optimum is not None:
+            rows.append({"method": "Best possible, −H(p)", "mean log-likelihood (nats)": optimum, "± stderr": 0.0,
+                         "how measured": "analytic (minus the entropy of the true distribution)"})
+        st.dataframe(pd.DataFrame(rows), hide_index=True, key="claims_ll_table", column_config={
+            "mean log-likelihood (nats)": st.column_config.NumberColumn(format="%.4f"),
+            "± stderr": st.column_config.NumberColumn(format="%.4f"),
+            "how measured": st.column_config.TextColumn(width="large")})
+        st.plotly_chart(claims.likelihood_figure(rows[:-1] if optimum is not None else rows, optimum),
+                        key="claims_ll_chart")
+        st.caption(f"DDE at training step {result['model_steps']:,}; {result['n_train']:,} training points; "
+                   f"{result['n_test']:,} fresh samples (a seed apart from the training data); "
+                   "± is one standard error of the mean (std/√n).")
+    sweep_section(subject, optimum)
+
+
+def sweep_section(subject: claims.Subject, optimum: float | None) -> None:
+    st.subheader("σ sweep: the bias–variance trade-off")
+    st.markdown("Small σ follows the training points closely (variance), large σ blurs the shape (bias). "
+                "A fresh, briefly trained DDE per σ against the exact KDE at that σ: where the DDE is above, "
+                "its own smoothing helped on new data.")
+    columns = st.columns([3, 1])
+    columns[0].multiselect("σ values", SIGMA_CHOICES, default=list(DEFAULT_SWEEP), key="claims_sweep_sigmas")
+    columns[1].number_input("Steps per σ", 10, 5_000, 500, step=100, key="claims_sweep_steps",
+                            help="About 60 s for 6 values at 500 steps on 2 CPU cores.")
+
+    def work(progress, stop):
+        test = subject.test_points(int(state.claims_n_test))
+        return claims.sigma_sweep(subject.points, test, state.claims_sweep_sigmas, int(state.claims_sweep_steps),
+                                  subject.quadrature_grid(int(state.claims_quad_n)), int(state.claims_n_is),
+                                  progress=progress, should_stop=stop)
+
+    run_long("claims_sweep", "Run σ sweep", work)
+    report = state.get("claims_sweep")
+    if report is not None and report.rows:
+        st.plotly_chart(claims.sweep_figure(report.rows, optimum, subject.sigma), key="claims_sweep_chart")
+        st.dataframe(pd.DataFrame(report.rows), hide_index=True, key="claims_sweep_table",
+                     column_config={name: st.column_config.NumberColumn(format="%.4f")
+                                    for name in ("dde_ll", "dde_se", "kde_ll", "kde_se", "log_z")})
+        st.caption(f"Each DDE: default settings, {report.steps:,} steps on the {report.n_train:,} training points; "
+                   f"normalised as in the method column; {report.n_test:,} held-out points; error bars ± 1 stderr."
+                   + (" Stopped early: the σ values after the last row were not run." if report.stopped else ""))
+
+
+# ---- claim 3 -------------------------------------------------------------------------------------------
+def field_section(subject: claims.Subject) -> None:
+    st.markdown("The DDE's field is the gradient ∇f of a scalar, so its curl ∂s₂/∂x₁ − ∂s₁/∂x₂ (from the "
+                "symmetric Hessian) vanishes and its circulation ∮ s·dl around any loop is 0. A **direct score "
+                "network** (a vector output trained with the same denoising loss, as score-based models do) "
+                "has no such constraint.")
+    if subject.model.n_dims_ != 2:
+        st.info("The curl view needs 2-D data.")
+        return
+    columns = st.columns(4)
+    columns[0].number_input("Direct network steps", 10, 20_000, 1_000, step=100, key="claims_direct_steps",
+                            help="Same settings, data and σ as the DDE; only the parametrisation differs.")
+    columns[1].number_input("Loop centre x₁", value=0.0, step=0.25, key="claims_loop_x")
+    columns[2].number_input("Loop centre x₂", value=0.0, step=0.25, key="claims_loop_y")
+    columns[3].number_input("Loop radius", value=1.5, step=0.25, key="claims_loop_r")
+
+    def work(progress, stop):
+        net = ScoreNetwork(**{**subject.model.get_params(), "steps": int(state.claims_direct_steps)})
+        claims.train_in_chunks(net, subject.points, int(state.claims_direct_steps), 100, progress, stop)
+        return net
+
+    run_long("claims_direct", "Train the direct score network", work,
+             keep=lambda net: state.__setitem__("claims_direct", net) if hasattr(net, "average_") else None)
+    try:
+        show_fields(subject, state.get("claims_direct"))
+    except ValueError as error:
+        st.error(str(error))
+
+
+def show_fields(subject: claims.Subject, net: ScoreNetwork | None) -> None:
+    grid = view_grid(subject, 60)
+    centre, radius = (state.claims_loop_x, state.claims_loop_y), state.claims_loop_r
+    fields = {"DDE ∇f": (subject.model.score, subject.model.hessian)}
+    if net is not None:
+        fields["Direct score network"] = (net.score, net.jacobian)
+    integrals = {name: claims.loop_integral(score, centre, radius) for name, (score, _) in fields.items()}
+    views = {name: claims.field_view(score, jacobian, grid) for name, (score, jacobian) in fields.items()}
+    st.plotly_chart(claims.field_figure(views, centre, radius, integrals), key="claims_field_chart")
+    columns = st.columns(len(views))
+    for column, (name, view) in zip(columns, views.items()):
+        column.metric(f"{name}: max |curl| / max |J|", f"{view.relative_curl:.1e}")
+        column.caption(f"∮ s·dl = {integrals[name]:.3g} (trapezoid rule, 400 points on the circle); Stokes check "
+                       f"∬ curl dA = {claims.disc_integral(view.curl, grid, centre, radius):.3g} (cells inside).")
+    steps = f"direct network {net.n_steps_:,} steps" if net is not None else "direct network not trained yet"
+    st.caption(f"Curl on a {grid.n}×{grid.n} grid from automatic differentiation (DDE: Hessian of f; direct: "
+               f"Jacobian of s), one colour scale for both; float32 rounding alone gives ~1e-7 of max |J|. "
+               f"DDE {subject.steps:,} steps; {steps}.")
+
+
+# ---- page ----------------------------------------------------------------------------------------------
+mark_interrupted_run()
+st.title("Claims: the DDE's promises, measured")
+st.caption("Three claims of the seed tutorial, checked on your model with numbers and plots; every number says "
+           "how it was measured.")
+subject = choose_subject()
+if subject is None:
+    st.info("Train a model here (above), or train one on the Playground page for a few steps, to start.")
+    st.stop()
+forget_results_of_other_models(subject)
+where = {"playground": "the Playground page"}.get(subject.source, subject.source)
+st.success(f"Testing the DDE from {where}: {subject.dataset}, {len(subject.points):,} points, "
+           f"σ = {subject.sigma:g}, {subject.steps:,} training steps.")
+tabs = st.tabs(["1 · Inference cost O(d) vs O(d·D)", "2 · A real, normalisable density",
+                "3 · A conservative field"])
+with tabs[0]:
+    timing_section(subject)
+with tabs[1]:
+    likelihood_section(subject)
+with tabs[2]:
+    field_section(subject)
