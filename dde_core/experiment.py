@@ -73,6 +73,11 @@ class Record:
         self.excess_loss.append(excess)
         self.kl.append(kl)
 
+    def snapshot(self) -> "Record":
+        """A consistent copy (another thread may be appending while this is read)."""
+        n = min(len(self.steps), len(self.loss), len(self.excess_loss), len(self.kl))
+        return Record(self.steps[:n], self.loss[:n], self.excess_loss[:n], self.kl[:n])
+
     def latest(self) -> dict:
         if not self.steps:
             return {}

@@ -40,7 +40,7 @@ class Setup:
     """What a shared link carries: the model's config and the animation speed."""
 
     config: Config = field(default_factory=Config)
-    steps_per_frame: int = 50
+    steps_per_frame: int = 30
 
 
 def snap(value: float, choices: tuple) -> float:

@@ -17,7 +17,7 @@ from dde_core.sharing import (
 )
 
 UPLOAD = "Your own CSV…"
-FRAME_SECONDS = 0.2  # target time between live frames of the DDE panel (5 per second)
+FRAME_SECONDS = 0.15  # time between redraws of the DDE panel while playing
 STATS_SECONDS = 0.5  # the numbers and curves below refresh less often
 WIDGETS = {  # session-state key of each control -> how it reads from / writes to a Setup
     "w_dist": lambda s: s.config.dataset,
@@ -197,7 +197,7 @@ if config is not None and config != experiment.config:
         start_model(config, data)
         experiment = session.experiment
     else:
-        session.running = False
+        session.pause()
         st.warning(
             f"You changed {', '.join(changed_fields(experiment.config, config))}. "
             f"That needs a new model; the current one ({experiment.step:,} steps) will be replaced. "
@@ -214,11 +214,14 @@ elif config is None and dist == UPLOAD:
 
 # ---- controls -------------------------------------------------------------------------
 def toggle_running() -> None:
-    session.running = not session.running
+    if session.running:
+        session.pause()
+    else:
+        session.play(int(state.w_spf))
 
 
 def step_once() -> None:
-    session.running = False
+    session.pause()
     try:
         session.tick(int(state.w_spf))
     except ValueError as error:
@@ -265,42 +268,43 @@ def static_panels(columns) -> None:
 
 @st.fragment(run_every=FRAME_SECONDS if session.running else None)
 def live_panel() -> None:
-    """One animation frame: train ``steps per frame`` steps, then redraw the DDE panel.
+    """The DDE panel, redrawn from the newest frame the trainer thread captured.
 
-    The session lock is held throughout, so a click's rerun never reads the
-    model while an earlier frame is still training it.
+    Drawing never waits for training. When the trainer has stopped by itself
+    (an error, or an idle timeout) the whole page reruns to show it paused.
     """
-    with session.lock:
-        if session.running:
-            try:
-                session.tick(int(state.w_spf))
-            except ValueError as error:
-                state.notice = f"Training stopped: {error}"
-                st.rerun()
-        st.plotly_chart(
-            density_figure(experiment.view, f"DDE: exp f and ∇f, step {experiment.step:,}", zmax),
-            key="dde_panel",
-        )
+    session.heartbeat()
+    if playing_when_drawn and not session.running:
+        if session.last_error:
+            state.notice = f"Training stopped: {session.last_error}"
+        st.rerun()
+    frame = session.latest_frame
+    st.plotly_chart(
+        density_figure(frame.as_view(), f"DDE: exp f and ∇f, step {frame.step:,}", zmax,
+                       show_scale=False),
+        key="dde_panel",
+    )
 
 
 @st.fragment(run_every=STATS_SECONDS if session.running else None)
 def live_stats() -> None:
     """Numbers and curves below the panels, refreshed less often than the panel."""
-    with session.lock:
-        latest = experiment.record.latest()
-        stats = st.columns(5)
-        stats[0].metric("Step", f"{experiment.step:,}")
-        speed = experiment.steps_per_second
-        stats[1].metric("Steps/s", f"{speed:,.0f}" if experiment.step > 1 and speed == speed else "—",
-                        help="Training steps per second of training time (views excluded).")
-        stats[2].metric("KL(KDE ‖ DDE)", f"{latest['kl']:.4f} nats",
-                        help=f"Both densities normalised on the {experiment.grid.n}×{experiment.grid.n} view grid.")
-        stats[3].metric("Excess loss", f"{latest['excess_loss']:.2e}",
-                        help="Denoising loss minus the exact KDE denoiser's loss on the same held-out noisy batch.")
-        stats[4].metric("Device", experiment.model.device_, help="Where TensorFlow trains this model.")
-        record = experiment.record
-        st.plotly_chart(training_curves_figure(record.steps, record.loss, record.excess_loss, record.kl),
-                        key="curves")
+    record = experiment.record.snapshot()
+    stats = st.columns(5)
+    stats[0].metric("Step", f"{record.steps[-1]:,}")
+    speed = experiment.steps_per_second
+    stats[1].metric("Steps/s", f"{speed:,.0f}" if record.steps[-1] > 1 and speed == speed else "—",
+                    help="Training steps per second of training time (views excluded).")
+    stats[2].metric("KL(KDE ‖ DDE)", f"{record.kl[-1]:.4f} nats",
+                    help=f"Both densities normalised on the {experiment.grid.n}×{experiment.grid.n} view grid.")
+    stats[3].metric("Excess loss", f"{record.excess_loss[-1]:.2e}",
+                    help="Denoising loss minus the exact KDE denoiser's loss on the same held-out noisy batch.")
+    stats[4].metric("Device", experiment.model.device_, help="Where TensorFlow trains this model.")
+    st.plotly_chart(training_curves_figure(record.steps, record.loss, record.excess_loss, record.kl),
+                    key="curves")
+
+
+playing_when_drawn = session.running  # this run scheduled the live fragments
 
 
 panels = st.columns(3)

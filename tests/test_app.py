@@ -1,10 +1,10 @@
 """Page logic of the playground, driven headless with Streamlit's AppTest.
 
-AppTest does not fire run_every timers, so "Play" is seen through the one
-frame each script run trains while playing; the live animation itself is
-covered by the browser tests.
+AppTest does not fire run_every timers; "Play" is seen through the session's
+trainer thread, and the live animation itself is covered by the browser tests.
 """
 
+import time
 from pathlib import Path
 
 import numpy as np
@@ -45,14 +45,19 @@ def test_step_play_pause_and_reset():
     at = open_app(spf="20")
     at.button(key="step").click().run()
     assert metric(at, "Step") == "21"
-    at.button(key="play").click().run()  # playing: each run trains one frame
+    at.button(key="play").click().run()  # playing: the session's trainer thread trains
     assert session(at).running and at.button(key="play").label.endswith("Pause")
-    assert int(metric(at, "Step")) == 41
+    deadline = time.monotonic() + 60
+    while session(at).experiment.step < 21 + 3 * 20 and time.monotonic() < deadline:
+        time.sleep(0.1)
     at.button(key="play").click().run()
     assert not session(at).running
     step = int(metric(at, "Step"))
+    assert step >= 81 and (step - 1) % 20 == 0  # whole frames only
+    time.sleep(0.5)
     at.run()
-    assert int(metric(at, "Step")) == step  # paused: nothing trains
+    assert int(metric(at, "Step")) == step == session(at).experiment.step  # paused: nothing trains
+    assert session(at).latest_frame.step == step
     at.button(key="reset").click().run()
     assert metric(at, "Step") == "1"
     assert len(session(at).frames) == 1

@@ -80,3 +80,44 @@ def test_two_sessions_are_independent():
     a.tick(10)
     assert a.experiment.step == 11 and b.experiment.step == 1
     assert a.experiment.model is not b.experiment.model
+
+
+def test_trainer_thread_plays_pauses_and_stops_when_nobody_watches():
+    import time
+
+    session = PlaygroundSession(idle_seconds=1.0)
+    session.start(small_config())
+    session.play(steps_per_frame=5)
+    deadline = time.monotonic() + 30
+    while session.experiment.step < 31 and time.monotonic() < deadline:
+        session.heartbeat()
+        time.sleep(0.05)
+    session.pause()
+    step = session.experiment.step
+    assert step >= 31 and (step - 1) % 5 == 0 and session.latest_frame.step == step
+    time.sleep(0.3)
+    assert session.experiment.step == step  # paused means paused
+    session.play(steps_per_frame=5)  # no heartbeat from now on: it stops by itself
+    time.sleep(3.0)
+    assert not session.running
+    stopped_at = session.experiment.step
+    time.sleep(0.5)
+    assert session.experiment.step == stopped_at
+
+
+def test_trainer_reports_a_failed_step(monkeypatch):
+    import time
+
+    session = PlaygroundSession()
+    session.start(small_config())
+
+    def diverge(steps):
+        raise ValueError("Training diverged (the loss became NaN or infinite).")
+
+    monkeypatch.setattr(session.experiment, "advance", diverge)
+    session.play(steps_per_frame=50)
+    deadline = time.monotonic() + 30
+    while session.running and time.monotonic() < deadline:
+        session.heartbeat()
+        time.sleep(0.05)
+    assert not session.running and "diverged" in session.last_error
