@@ -210,7 +210,9 @@ def training_curves_figure(
         traces.append({"type": "scatter", "x": np.asarray(steps), "y": np.asarray(values, float),
                        "mode": "lines+markers", "line": {"color": color, "width": 2},
                        "marker": {"size": 4}, "xaxis": x_name, "yaxis": y_name})
-    axes = [{"x": {"title": {"text": "step"}}, "y": {"type": scale}} for _, _, scale in series]
+    axes = [{"x": {"title": {"text": "step"}},
+             "y": {"type": scale, **({"tickformat": ".1g"} if scale == "log" else {})}}
+            for _, _, scale in series]
     layout = _panel_layout(_panel_domains(3, 0.07), axes, titles, height=height,
                            margin={"l": 40, "r": 10, "t": 40, "b": 40}, uirevision="keep-zoom")
     return _figure(traces, layout)

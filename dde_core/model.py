@@ -174,11 +174,15 @@ class DDE:
             raise ValueError(f"ema must be a number in [0, 1), got {self.ema!r}.")
         check_positive_int(self.seed, "seed", minimum=0)
 
+    def _build_network(self, n_dims: int) -> keras.Model:
+        """The network being trained (a subclass may train another kind)."""
+        return ScalarNetwork(n_dims, self.hidden, self.activation, seed=self.seed)
+
     def _initialise(self, n_dims: int) -> None:
         self.sigma_ = check_sigma(self.sigma)
         self.n_dims_ = n_dims
-        self.network_ = ScalarNetwork(n_dims, self.hidden, self.activation, seed=self.seed)
-        self.average_ = ScalarNetwork(n_dims, self.hidden, self.activation, seed=self.seed)
+        self.network_ = self._build_network(n_dims)
+        self.average_ = self._build_network(n_dims)
         self.average_.set_weights(self.network_.get_weights())
         schedule = keras.optimizers.schedules.CosineDecay(
             float(self.learning_rate), decay_steps=int(self.steps), alpha=0.02

@@ -31,9 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .device import device_name
-from .model import DDE, TrainingHistory, _in_batches, _make_train_steps
-from .validation import check_sigma
+from .model import DDE, _in_batches
 
 __all__ = ["ScoreNetwork", "VectorNetwork"]
 
@@ -75,23 +73,8 @@ class ScoreNetwork(DDE):
     ``score(Y)`` is s(Y) (m, d) and ``jacobian(Y)`` is ∂s_i/∂x_j (m, d, d).
     """
 
-    def _initialise(self, n_dims: int) -> None:
-        self.sigma_ = check_sigma(self.sigma)
-        self.n_dims_ = n_dims
-        make = lambda: VectorNetwork(n_dims, tuple(self.hidden), self.activation, seed=self.seed)  # noqa: E731
-        self.network_, self.average_ = make(), make()
-        self.average_.set_weights(self.network_.get_weights())
-        schedule = keras.optimizers.schedules.CosineDecay(float(self.learning_rate), int(self.steps), alpha=0.02)
-        self.optimizer_ = keras.optimizers.Adam(learning_rate=schedule)
-        self.optimizer_.build(self.network_.trainable_variables)
-        self._rng = tf.random.Generator.from_seed(self.seed)
-        self._train_steps = _make_train_steps(
-            self.network_, self.average_, self.optimizer_, self._rng,
-            self.sigma_, int(self.batch_size), float(self.ema),
-        )
-        self._train_steps.get_concrete_function()
-        self.history_ = TrainingHistory()
-        self.device_ = device_name()
+    def _build_network(self, n_dims: int) -> keras.Model:
+        return VectorNetwork(n_dims, tuple(self.hidden), self.activation, seed=self.seed)
 
     def jacobian(self, Y: np.ndarray, batch_size: int = 16384) -> np.ndarray:
         """J[m, i, j] = ∂s_i/∂x_j at each row of Y (m, d); not symmetric in general."""

@@ -51,10 +51,12 @@ def test_quiver_skips_nan_and_zero_vectors():
 
 def test_density_figure_shows_density_on_a_shared_scale(kde_view):
     figure = density_figure(kde_view, "KDE", zmax=0.5)
-    heatmap, quiver = figure.data
+    (heatmap,) = figure.data
     assert isinstance(heatmap, go.Heatmap) and heatmap.zmax == 0.5 and heatmap.zmin == 0
     np.testing.assert_allclose(np.array(heatmap.z), kde_view.density, rtol=1e-3)
-    assert quiver.mode == "lines" and np.isnan(np.asarray(quiver.x, float)).any()
+    (quiver,) = figure.layout.shapes  # the field: one SVG path, three strokes per arrow
+    assert quiver.type == "path" and quiver.path.count("M") == 3 * 12 * 12
+    assert not density_figure(kde_view, "KDE", show_scale=False).data[0].showscale
     assert figure.layout.yaxis.scaleanchor == "x"  # equal aspect, data units
     assert list(figure.layout.xaxis.range) == [-4, 4]
 
