@@ -1,4 +1,9 @@
-"""DDE Playground: the Streamlit entry point. Pages live in pages/; the engine in dde_core."""
+"""DDE Playground: the Streamlit entry point. Pages live in app_pages/; the engine in dde_core.
+
+(Not "pages/": Streamlit treats a folder of that name beside the entry script as the old
+multipage mode until st.navigation has run once, so a first visit straight to /sampling
+would bypass this file, its navigation and its settings.)
+"""
 
 import os
 
@@ -18,8 +23,8 @@ script_runner._clean_problem_modules = lambda: None
 
 st.set_page_config(page_title="DDE Playground", page_icon=":material/blur_on:", layout="wide")
 pages = [
-    st.Page("pages/playground.py", title="Playground", icon=":material/tune:", default=True),
-    st.Page("pages/sampling.py", title="Sampling", icon=":material/scatter_plot:"),
-    st.Page("pages/claims.py", title="Claims", icon=":material/fact_check:"),
+    st.Page("app_pages/playground.py", title="Playground", icon=":material/tune:", default=True),
+    st.Page("app_pages/sampling.py", title="Sampling", icon=":material/scatter_plot:"),
+    st.Page("app_pages/claims.py", title="Claims", icon=":material/fact_check:"),
 ]
 st.navigation(pages).run()

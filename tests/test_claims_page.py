@@ -1,4 +1,4 @@
-"""The claims page (pages/claims.py) driven headless with Streamlit's AppTest, with tiny sizes.
+"""The claims page (app_pages/claims.py) driven headless with Streamlit's AppTest, with tiny sizes.
 
 AppTest renders no charts; each chart's Plotly spec is read from its element instead.
 """
@@ -14,7 +14,7 @@ from dde_core import claims
 from dde_core.experiment import Config
 from dde_core.session import PlaygroundSession
 
-PAGE = str(Path(__file__).resolve().parents[1] / "pages" / "claims.py")
+PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "claims.py")
 
 
 def open_page(**state) -> AppTest:
