@@ -213,11 +213,13 @@ elif config is None and dist == UPLOAD:
 
 
 # ---- controls -------------------------------------------------------------------------
-def toggle_running() -> None:
-    if session.running:
-        session.pause()
-    else:
+def set_running(play: bool) -> None:
+    """Play or pause. Idempotent on purpose: while the live fragments rerun on a
+    timer, one click's callback can be delivered twice, and a toggle would undo itself."""
+    if play:
         session.play(int(state.w_spf))
+    else:
+        session.pause()
 
 
 def step_once() -> None:
@@ -233,7 +235,8 @@ def reset() -> None:
 
 
 controls = st.columns([1, 1, 1, 4])
-controls[0].button("Pause" if session.running else "Play", on_click=toggle_running,
+controls[0].button("Pause" if session.running else "Play", on_click=set_running,
+                   args=(not session.running,),
                    icon=":material/pause:" if session.running else ":material/play_arrow:",
                    type="primary", key="play", width="stretch")
 controls[1].button("Step", on_click=step_once, key="step", width="stretch",
