@@ -118,6 +118,7 @@ def run() -> None:
             done = runs["DDE"].steps_done
             total = settings.n_steps * (settings.n_levels if sampler == "Annealed Langevin" else 1)
             bar.progress(min(done / total, 1.0), f"Sampling… {done:,} / {total:,} steps")
+        bar.empty()
     except ValueError as error:
         st.error(f"Could not sample: {error}")
 

@@ -622,6 +622,18 @@ def _base_layout(figure: go.Figure, title: str, height: int) -> go.Figure:
     return figure
 
 
+def _log_x_marker(figure: go.Figure, x: float, text: str, color: str, where: str) -> None:
+    """A dotted vertical line at ``x`` on a log x axis, labelled beside it.
+
+    (Plotly places annotations on a log axis in log10 units, so ``add_vline``'s
+    own label would land at 10^x: the label is added here with log10(x).)
+    """
+    figure.add_vline(x=x, line=dict(color=color, dash="dot"))
+    figure.add_annotation(x=math.log10(x), xref="x", y=1.0 if where == "top" else 0.0, yref="paper",
+                          text=text, showarrow=False, xanchor="left",
+                          yanchor="top" if where == "top" else "bottom", font=dict(color=color))
+
+
 def timing_figure(rows: Sequence[dict], bench_rows: Sequence[dict] | None = None,
                   at_crossover: float | None = None, n_queries: int | None = None, height: int = 420) -> go.Figure:
     """Seconds against D on log-log axes: DDE, our KDE, scipy (gaps where skipped).
@@ -641,8 +653,7 @@ def timing_figure(rows: Sequence[dict], bench_rows: Sequence[dict] | None = None
                 hovertemplate="D=%{x:,}<br>%{y:.3g} s<extra>" + LABELS[method] + suffix + "</extra>",
             ))
     if at_crossover is not None:
-        figure.add_vline(x=at_crossover, line=dict(color="black", dash="dot"),
-                         annotation_text=f"crossover D ≈ {at_crossover:,.0f}")
+        _log_x_marker(figure, at_crossover, f"crossover D ≈ {at_crossover:,.0f}", "black", "top")
     queries = f" on {n_queries:,} queries" if n_queries else ""
     figure.update_xaxes(type="log", title_text="training points D")
     figure.update_yaxes(type="log", title_text="seconds (best of repeats)")
@@ -678,8 +689,7 @@ def sweep_figure(rows: Sequence[dict], optimum: float | None = None, sigma: floa
         figure.add_hline(y=optimum, line=dict(color="#2ca02c", dash="dash"),
                          annotation_text=f"best possible −H(p) = {optimum:.3f}")
     if sigma is not None:
-        figure.add_vline(x=sigma, line=dict(color="#999", dash="dot"), annotation_text="model's σ",
-                         annotation_position="bottom right")
+        _log_x_marker(figure, sigma, "model's σ", "#999", "bottom")
     figure.update_xaxes(type="log", title_text="σ (data units)")
     figure.update_yaxes(title_text="mean held-out log-likelihood (nats)")
     return _base_layout(figure, "Bias–variance trade-off: held-out log-likelihood against σ", height)
