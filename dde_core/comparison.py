@@ -108,7 +108,7 @@ def run_side_by_side(
     if settings.sampler == "Annealed Langevin":
         models = list(dde)
         sigmas = [model.sigma_ for model in models]
-        kdes = [GaussianKDE(sigma=s).fit(kde.train_ + kde.offset_) for s in sigmas]
+        kdes = [GaussianKDE(sigma=s).fit(data) for s in sigmas]
         yield {
             "DDE": annealed_langevin([DDETarget(m) for m in models], sigmas, x0,
                                      settings.step_size, settings.n_steps, **common),

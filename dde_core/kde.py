@@ -150,8 +150,13 @@ class GaussianKDE:
     def log_density(self, Y: np.ndarray) -> np.ndarray:
         """Normalised log-density log p(y) in nats, shape (m,), for Y of shape (m, d)."""
         log_sum, _, _ = self._moments(Y, order=0)
-        d = self.n_dims_
-        return log_sum - math.log(self.n_points_) - 0.5 * d * math.log(2 * math.pi * self.sigma_**2)
+        return log_sum + self.log_normaliser_
+
+    @property
+    def log_normaliser_(self) -> float:
+        """−log D − (d/2) log(2πσ²): turns log Σ_i exp(−||y − x_i||²/2σ²) into log p(y)."""
+        self._check_fitted()
+        return -math.log(self.n_points_) - 0.5 * self.n_dims_ * math.log(2 * math.pi * self.sigma_**2)
 
     def score_samples(self, Y: np.ndarray) -> np.ndarray:
         """Alias of ``log_density`` with scikit-learn's name."""

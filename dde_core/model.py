@@ -259,12 +259,12 @@ class DDE:
     def score(self, Y: np.ndarray, batch_size: int = 65536) -> np.ndarray:
         """∇f(y), the learned score ∇ log p_σ, shape (m, d)."""
         Y = self._inputs(Y)
-        return _in_batches(lambda y: _score(self.average_, y), Y, batch_size)
+        return _in_batches(lambda y: network_score(self.average_, y), Y, batch_size)
 
     def hessian(self, Y: np.ndarray, batch_size: int = 16384) -> np.ndarray:
         """∇²f(y), shape (m, d, d); symmetric since it is the Hessian of a scalar."""
         Y = self._inputs(Y)
-        return _in_batches(lambda y: _hessian(self.average_, y), Y, batch_size)
+        return _in_batches(lambda y: network_hessian(self.average_, y), Y, batch_size)
 
     def denoise(self, Y: np.ndarray) -> np.ndarray:
         """Tweedie's estimate of the clean point, y + σ² ∇f(y), shape (m, d)."""
@@ -376,7 +376,8 @@ def _log_density(network, y):
 
 
 @tf.function(reduce_retracing=True, jit_compile=True)
-def _score(network, y):
+def network_score(network, y):
+    """∇f at y (m, d) for a scalar network f; compiled, shared with the samplers."""
     with tf.GradientTape() as tape:
         tape.watch(y)
         f = network(y)
@@ -384,7 +385,8 @@ def _score(network, y):
 
 
 @tf.function(reduce_retracing=True)
-def _hessian(network, y):
+def network_hessian(network, y):
+    """∇²f at y, (m, d, d), by nested automatic differentiation; shared with the samplers."""
     with tf.GradientTape() as outer:
         outer.watch(y)
         with tf.GradientTape() as inner:

@@ -22,7 +22,6 @@ Targets expose TensorFlow methods on float64 tensors of shape (n, d):
 
 from __future__ import annotations
 
-import math
 import time
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Protocol, Sequence
@@ -31,7 +30,7 @@ import numpy as np
 import tensorflow as tf
 
 from .kde import GaussianKDE
-from .model import DDE
+from .model import DDE, network_hessian, network_score
 from .validation import check_points, check_positive_float, check_positive_int
 
 __all__ = [
@@ -65,21 +64,10 @@ class DDETarget:
         return tf.cast(self.network(tf.cast(x, tf.float32)), tf.float64)
 
     def score(self, x):
-        y = tf.cast(x, tf.float32)
-        with tf.GradientTape() as tape:
-            tape.watch(y)
-            f = self.network(y)
-        return tf.cast(tape.gradient(f, y), tf.float64)
+        return tf.cast(network_score(self.network, tf.cast(x, tf.float32)), tf.float64)
 
     def hessian(self, x):
-        y = tf.cast(x, tf.float32)
-        with tf.GradientTape() as outer:
-            outer.watch(y)
-            with tf.GradientTape() as inner:
-                inner.watch(y)
-                f = self.network(y)
-            score = inner.gradient(f, y)
-        return tf.cast(outer.batch_jacobian(score, y), tf.float64)
+        return tf.cast(network_hessian(self.network, tf.cast(x, tf.float32)), tf.float64)
 
 
 class KDETarget:
@@ -94,15 +82,13 @@ class KDETarget:
         self.n_dims = kde.n_dims_
         self.offset = tf.constant(kde.offset_, tf.float64)
         self.train_block = int(min(kde.n_points_, max(64, block_elements // max(n_chains, 1))))
-        sigma = kde.sigma_
-        self.variance = sigma**2
-        self.log_normaliser = -math.log(kde.n_points_) - 0.5 * self.n_dims * math.log(2 * math.pi * sigma**2)
+        self.variance = kde.sigma_**2
 
     def _moments(self, x, order):
         return self.kde.moments_tf(x - self.offset, order, self.train_block)
 
     def log_density(self, x):
-        return self._moments(x, 0)[0] + self.log_normaliser
+        return self._moments(x, 0)[0] + self.kde.log_normaliser_
 
     def score(self, x):
         _, mean, _ = self._moments(x, 1)

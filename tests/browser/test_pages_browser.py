@@ -100,16 +100,22 @@ def assert_drawn(page, title_part: str) -> dict:
     return panel
 
 
+def open_fresh(page, url: str, heading: str, source_key: str, offered: str, absent: str) -> None:
+    """Open a page in a fresh session: its heading shows, and its model choice offers
+    ``offered`` but not ``absent`` (a fresh session has no playground model)."""
+    page.goto(url)
+    expect(page.get_by_role("heading", name=heading)).to_be_visible(timeout=FIRST_BUILD_MS)
+    wait_idle(page, FIRST_BUILD_MS)
+    source = keyed(page, source_key)
+    expect(source).to_contain_text(offered)
+    expect(source).not_to_contain_text(absent)
+
+
 # ---- Sampling ---------------------------------------------------------------------------------
 
 def test_sampling_trains_here_and_runs_both_samplers(page, app_url, artifacts):
-    page.goto(f"{app_url}/sampling")
-    expect(page.get_by_role("heading", name="Sampling with Langevin dynamics")).to_be_visible(
-        timeout=FIRST_BUILD_MS)
-    wait_idle(page, FIRST_BUILD_MS)
-    source = keyed(page, "sampling_source")
-    expect(source).to_contain_text("A model trained here")
-    expect(source).not_to_contain_text("The playground's model")  # a fresh session has none
+    open_fresh(page, f"{app_url}/sampling", "Sampling with Langevin dynamics", "sampling_source",
+               offered="A model trained here", absent="The playground's model")
     expect(page.get_by_test_id("stAlert").filter(has_text="Train a model here")).to_be_visible()
 
     set_number(page, "sampling_steps", 300)
@@ -169,13 +175,8 @@ def test_sampling_uses_the_playground_model(page, app_url, artifacts):
 
 def train_claims_model(page, app_url) -> None:
     """Open /claims in a fresh session (no model, no tabs) and train its own tiny DDE there."""
-    page.goto(f"{app_url}/claims")
-    expect(page.get_by_role("heading", name="Claims: the DDE's promises, measured")).to_be_visible(
-        timeout=FIRST_BUILD_MS)
-    wait_idle(page, FIRST_BUILD_MS)
-    source = keyed(page, "claims_source")
-    expect(source).to_contain_text("Train one here")
-    expect(source).not_to_contain_text("Playground model")
+    open_fresh(page, f"{app_url}/claims", "Claims: the DDE's promises, measured", "claims_source",
+               offered="Train one here", absent="Playground model")
     expect(page.get_by_role("tab")).to_have_count(0)
 
     set_number(page, "claims_n", 1000)
