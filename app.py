@@ -21,6 +21,9 @@ from streamlit.runtime.scriptrunner import script_runner  # noqa: E402
 # objects that must outlive reruns, so that clean-up is switched off for this app.
 script_runner._clean_problem_modules = lambda: None
 
+from app_pages.charts import publish_plotly_js  # noqa: E402
+
+publish_plotly_js()  # plotly.js for the live charts when a page has no other chart (charts.py)
 st.set_page_config(page_title="DDE Playground", page_icon=":material/blur_on:", layout="wide")
 pages = [
     st.Page("app_pages/playground.py", title="Playground", icon=":material/tune:", default=True),

@@ -8,6 +8,7 @@ from typing import Any, Callable
 import pandas as pd
 import streamlit as st
 
+from app_pages.charts import chart
 from dde_core import DDE, claims, datasets
 from dde_core.grid import Grid
 from dde_core.score_network import ScoreNetwork
@@ -152,8 +153,8 @@ def timing_section(subject: claims.Subject) -> None:
         show_timing(report)
     rows = report.rows if report is not None else []
     if rows or bench is not None:
-        st.plotly_chart(claims.timing_figure(rows, bench["rows"] if bench else None, timing_crossover(report),
-                                             report.n_queries if rows else None), key="claims_timing_chart")
+        chart(claims.timing_figure(rows, bench["rows"] if bench else None, timing_crossover(report),
+                                   report.n_queries if rows else None), key="claims_timing_chart")
     if bench is None:
         st.caption("No headless benchmark yet: run `python bench/bench_claims.py` to add its lines (dashed).")
     else:
@@ -236,8 +237,8 @@ def likelihood_section(subject: claims.Subject) -> None:
             "mean log-likelihood (nats)": st.column_config.NumberColumn(format="%.4f"),
             "± stderr": st.column_config.NumberColumn(format="%.4f"),
             "how measured": st.column_config.TextColumn(width="large")})
-        st.plotly_chart(claims.likelihood_figure(rows[:-1] if optimum is not None else rows, optimum),
-                        key="claims_ll_chart")
+        chart(claims.likelihood_figure(rows[:-1] if optimum is not None else rows, optimum),
+              key="claims_ll_chart")
         st.caption(f"DDE at training step {result['model_steps']:,}; {result['n_train']:,} training points; "
                    f"{result['n_test']:,} fresh samples (a seed apart from the training data); "
                    "± is one standard error of the mean (std/√n).")
@@ -263,7 +264,7 @@ def sweep_section(subject: claims.Subject, optimum: float | None) -> None:
     run_long("claims_sweep", "Run σ sweep", work)
     report = state.get("claims_sweep")
     if report is not None and report.rows:
-        st.plotly_chart(claims.sweep_figure(report.rows, optimum, subject.sigma), key="claims_sweep_chart")
+        chart(claims.sweep_figure(report.rows, optimum, subject.sigma), key="claims_sweep_chart")
         st.dataframe(pd.DataFrame(report.rows), hide_index=True, key="claims_sweep_table",
                      column_config={name: st.column_config.NumberColumn(format="%.4f")
                                     for name in ("dde_ll", "dde_se", "kde_ll", "kde_se", "log_z")})
@@ -309,7 +310,7 @@ def show_fields(subject: claims.Subject, net: ScoreNetwork | None) -> None:
         fields["Direct score network"] = (net.score, net.jacobian)
     integrals = {name: claims.loop_integral(score, centre, radius) for name, (score, _) in fields.items()}
     views = {name: claims.field_view(score, jacobian, grid) for name, (score, jacobian) in fields.items()}
-    st.plotly_chart(claims.field_figure(views, centre, radius, integrals), key="claims_field_chart")
+    chart(claims.field_figure(views, centre, radius, integrals), key="claims_field_chart")
     columns = st.columns(len(views))
     for column, (name, view) in zip(columns, views.items()):
         column.metric(f"{name}: max |curl| / max |J|", f"{view.relative_curl:.1e}")

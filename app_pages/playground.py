@@ -6,6 +6,7 @@ import io
 
 import streamlit as st
 
+from app_pages.charts import chart
 from dde_core import datasets
 from dde_core.animation import Frame
 from dde_core.experiment import Config
@@ -170,10 +171,8 @@ with st.expander("What am I looking at?", expanded=True, icon=":material/school:
         "*excess loss* over the KDE's optimal denoiser and the KL divergence to the KDE show real progress."
     )
 with st.expander("What the distributions look like"):
-    st.plotly_chart(
-        gallery_figure({name: datasets.sample(name, 800, 0) for name in datasets.names()}),
-        key="gallery", config={"displayModeBar": False},
-    )
+    chart(gallery_figure({name: datasets.sample(name, 800, 0) for name in datasets.names()}),
+          key="gallery", config={"displayModeBar": False})
 
 dist, data = sidebar_data()
 sidebar_model()
@@ -260,13 +259,10 @@ def noisy_copy(points, sigma: float, seed: int):
 
 def static_panels(columns) -> None:
     noisy = noisy_copy(experiment.points, experiment.config.sigma, 0) if show_noisy else None
-    columns[0].plotly_chart(
-        points_figure(experiment.points, experiment.grid, f"Training data ({len(experiment.points):,} points)", noisy),
-        key="data_panel",
-    )
-    columns[2].plotly_chart(
-        density_figure(experiment.kde_view, f"Target: exact KDE at {sigma_text}", zmax), key="kde_panel"
-    )
+    chart(points_figure(experiment.points, experiment.grid, f"Training data ({len(experiment.points):,} points)", noisy),
+          key="data_panel", where=columns[0])
+    chart(density_figure(experiment.kde_view, f"Target: exact KDE at {sigma_text}", zmax),
+          key="kde_panel", where=columns[2])
 
 
 @st.fragment(run_every=FRAME_SECONDS if session.running else None)
@@ -282,11 +278,11 @@ def live_panel() -> None:
             state.notice = f"Training stopped: {session.last_error}"
         st.rerun()
     frame = session.latest_frame
-    st.plotly_chart(
-        density_figure(frame.as_view(), f"DDE: exp f and ∇f, step {frame.step:,}", zmax,
-                       show_scale=False),
-        key="dde_panel",
-    )
+    # While playing, the density is sent as a picture (cheaper to redraw); paused, as a
+    # heatmap that shows its values on hover.
+    chart(density_figure(frame.as_view(), f"DDE: exp f and ∇f, step {frame.step:,}", zmax,
+                         show_scale=False, as_image=session.running),
+          key="dde_panel", live=True)
 
 
 @st.fragment(run_every=STATS_SECONDS if session.running else None)
@@ -303,8 +299,8 @@ def live_stats() -> None:
     stats[3].metric("Excess loss", f"{record.excess_loss[-1]:.2e}",
                     help="Denoising loss minus the exact KDE denoiser's loss on the same held-out noisy batch.")
     stats[4].metric("Device", experiment.model.device_, help="Where TensorFlow trains this model.")
-    st.plotly_chart(training_curves_figure(record.steps, record.loss, record.excess_loss, record.kl),
-                    key="curves")
+    chart(training_curves_figure(record.steps, record.loss, record.excess_loss, record.kl),
+          key="curves", live=True)
 
 
 playing_when_drawn = session.running  # this run scheduled the live fragments
@@ -327,10 +323,8 @@ else:
         index = st.slider("Captured frame", 0, len(frames) - 1, len(frames) - 1, key="w_replay",
                           help=f"Up to {session.frames.capacity} frames are kept, thinned evenly.")
         frame = frames[index]
-        st.columns(2)[0].plotly_chart(
-            density_figure(frame.as_view(), f"DDE at step {frame.step:,}", zmax, height=430),
-            key="replay_panel",
-        )
+        chart(density_figure(frame.as_view(), f"DDE at step {frame.step:,}", zmax, height=430),
+              key="replay_panel", where=st.columns(2)[0])
     else:
         st.caption("Train a few frames to capture a replay.")
     columns = st.columns(3)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import numpy as np
 import streamlit as st
 
+from app_pages.charts import chart
 from dde_core import datasets
 from dde_core.comparison import (
     INITIALISATIONS, SAMPLERS, SamplerSettings, quality_table, run_side_by_side, sigma_ladder,
@@ -155,15 +156,11 @@ if "sampling_runs" in state:
     for column, (name, view, label) in zip(panels, (("DDE", experiment.view, "DDE (learned score)"),
                                                      ("KDE", experiment.kde_view, "Exact KDE"))):
         run = runs[name]
-        column.plotly_chart(
-            samples_figure(view, experiment.grid, run.samples, run.trajectory,
-                           f"{label}: {used.sampler}, {run.steps_done:,} steps", zmax, upto),
-            key=f"sampling_panel_{name}",
-        )
-    panels[2].plotly_chart(
-        samples_figure(None, experiment.grid, truth, None, f"True distribution ({truth_label})"),
-        key="sampling_panel_truth",
-    )
+        chart(samples_figure(view, experiment.grid, run.samples, run.trajectory,
+                             f"{label}: {used.sampler}, {run.steps_done:,} steps", zmax, upto),
+              key=f"sampling_panel_{name}", where=column)
+    chart(samples_figure(None, experiment.grid, truth, None, f"True distribution ({truth_label})"),
+          key="sampling_panel_truth", where=panels[2])
     rows = quality_table(runs, truth, seed=int(seed))
     st.dataframe(rows, hide_index=True, width="stretch",
                  column_config={"MMD²": st.column_config.NumberColumn(format="%.2e"),

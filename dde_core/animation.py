@@ -14,9 +14,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from PIL import Image, ImageDraw
-from plotly.colors import hex_to_rgb, sequential
 
-from .figures import quiver_segments
+from .figures import density_rgb, quiver_segments
 from .grid import Grid
 from .views import DensityView
 
@@ -58,19 +57,9 @@ class FrameBuffer:
         return len(self.frames)
 
 
-def _viridis_table() -> np.ndarray:
-    """(256, 3) uint8 lookup table interpolating Plotly's Viridis stops."""
-    stops = np.array([hex_to_rgb(c) for c in sequential.Viridis], dtype=np.float64)
-    positions = np.linspace(0, 1, len(stops))
-    levels = np.linspace(0, 1, 256)
-    return np.stack([np.interp(levels, positions, stops[:, k]) for k in range(3)], 1).astype(np.uint8)
-
-
 def render_frame(frame: Frame, zmax: float, size: int = 400) -> Image.Image:
     """The density as a ``size``×``size`` image, arrows in white, step written on it."""
-    scaled = np.clip(frame.density.astype(np.float64) / zmax, 0.0, 1.0)
-    rgb = _viridis_table()[(scaled * 255).astype(np.int64)][::-1]  # row 0 at the top
-    image = Image.fromarray(rgb, "RGB").resize((size, size), Image.BILINEAR)
+    image = Image.fromarray(density_rgb(frame.density, zmax), "RGB").resize((size, size), Image.BILINEAR)
     draw = ImageDraw.Draw(image)
     grid = frame.grid
     xs, ys = quiver_segments(frame.arrows, frame.field.astype(np.float64))

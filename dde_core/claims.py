@@ -34,7 +34,7 @@ from plotly.subplots import make_subplots
 from scipy.stats import gaussian_kde
 
 from . import datasets
-from .figures import quiver_segments
+from .figures import TITLE_FONT, app_style, quiver_segments
 from .grid import Grid
 from .kde import GaussianKDE
 from .metrics import mean_log_likelihood
@@ -616,8 +616,8 @@ LABELS = {"dde": "DDE (one network pass)", "kde": "exact KDE (ours, TensorFlow)"
 
 
 def _base_layout(figure: go.Figure, title: str, height: int) -> go.Figure:
-    figure.update_layout(title=dict(text=title, x=0.01, font=dict(size=15)), height=height,
-                         template="plotly_white", margin=dict(l=50, r=10, t=60, b=50), uirevision="keep-zoom",
+    figure.update_layout(app_style(), title=dict(text=title, x=0.01, font=TITLE_FONT), height=height,
+                         margin=dict(l=50, r=10, t=60, b=50), uirevision="keep-zoom",
                          legend=dict(orientation="h", y=-0.2))
     return figure
 
