@@ -1,7 +1,7 @@
 """How the pages draw Plotly figures (a helper module, not a page).
 
-``chart(figure, key)`` draws with ``st.plotly_chart``; ``chart(figure, key, live=True)``
-is for figures that change several times a second. ``st.plotly_chart`` identifies a
+``chart(figure, key)`` draws with ``st.plotly_chart``; ``live_chart(figure, key)`` is
+for figures that change several times a second. ``st.plotly_chart`` identifies a
 chart by its figure, so each new frame becomes a new element and the browser builds
 the chart from scratch; on the 2-core machine that alone held the live view below
 5 redraws/s (bench/RESULTS.md §4). A live chart is a small Streamlit component
@@ -43,13 +43,24 @@ def publish_plotly_js(target: Path = STATIC_PLOTLY) -> Path:
     return target
 
 
-def chart(figure: go.Figure, key: str, *, live: bool = False, where=None, **plotly_chart_args) -> None:
-    """Draw ``figure`` in ``where`` (a column or container; default: the page).
+def _inside(where):
+    return where if where is not None else contextlib.nullcontext()
 
-    ``live=True`` updates the chart drawn under the same ``key`` in place.
+
+def chart(figure: go.Figure, key: str, *, where=None, **plotly_chart_args) -> None:
+    """Draw ``figure`` with ``st.plotly_chart`` in ``where`` (a column or container; default: the page)."""
+    with _inside(where):
+        st.plotly_chart(figure, key=key, theme=None, **plotly_chart_args)
+
+
+def live_chart(figure: go.Figure, key: str, *, poll: str | None = None, after: int = -1,
+               every: float = 0.1, where=None) -> None:
+    """Draw ``figure``, updating the chart drawn under the same ``key`` in place.
+
+    With ``poll`` (a route path, see live_view.py), the chart then fetches newer
+    frames itself every ``every`` seconds: those after step ``after``.
     """
-    with where if where is not None else contextlib.nullcontext():
-        if live:
-            _live_chart(key=key, data=plotly.io.to_json(figure, validate=False))
-        else:
-            st.plotly_chart(figure, key=key, theme=None, **plotly_chart_args)
+    data = {"figure": plotly.io.to_json(figure, validate=False), "poll": poll, "after": after,
+            "every": every}
+    with _inside(where):
+        _live_chart(key=key, data=data)

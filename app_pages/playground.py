@@ -6,7 +6,8 @@ import io
 
 import streamlit as st
 
-from app_pages.charts import chart
+from app_pages.charts import chart, live_chart
+from app_pages.live_view import POLL_SECONDS, dde_panel_figure, poll_path
 from dde_core import datasets
 from dde_core.animation import Frame
 from dde_core.experiment import Config
@@ -18,8 +19,7 @@ from dde_core.sharing import (
 )
 
 UPLOAD = "Your own CSV…"
-FRAME_SECONDS = 0.15  # time between redraws of the DDE panel while playing
-STATS_SECONDS = 0.5  # the numbers and curves below refresh less often
+STATS_SECONDS = 1.0  # the numbers and curves below refresh less often
 WIDGETS = {  # session-state key of each control -> how it reads from / writes to a Setup
     "w_dist": lambda s: s.config.dataset,
     "w_n": lambda s: s.config.n_samples,
@@ -265,29 +265,27 @@ def static_panels(columns) -> None:
           key="kde_panel", where=columns[2])
 
 
-@st.fragment(run_every=FRAME_SECONDS if session.running else None)
 def live_panel() -> None:
-    """The DDE panel, redrawn from the newest frame the trainer thread captured.
+    """The DDE panel. While playing, its chart fetches each new frame itself
+    (app_pages/live_view.py): the page does not rerun per frame, and drawing never
+    waits for training. Paused, it shows the density as a heatmap with values on hover."""
+    live_chart(dde_panel_figure(session, as_image=session.running), key="dde_panel",
+               poll=poll_path(session) if session.running else None,
+               after=session.latest_frame.step, every=POLL_SECONDS)
 
-    Drawing never waits for training. When the trainer has stopped by itself
-    (an error, or an idle timeout) the whole page reruns to show it paused.
+
+@st.fragment(run_every=STATS_SECONDS if session.running else None)
+def live_stats() -> None:
+    """Numbers and curves below the panels, refreshed once a second while playing.
+
+    When the trainer has stopped by itself (an error, or an idle timeout) the whole
+    page reruns to show it paused.
     """
     session.heartbeat()
     if playing_when_drawn and not session.running:
         if session.last_error:
             state.notice = f"Training stopped: {session.last_error}"
         st.rerun()
-    frame = session.latest_frame
-    # While playing, the density is sent as a picture (cheaper to redraw); paused, as a
-    # heatmap that shows its values on hover.
-    chart(density_figure(frame.as_view(), f"DDE: exp f and ∇f, step {frame.step:,}", zmax,
-                         show_scale=False, as_image=session.running),
-          key="dde_panel", live=True)
-
-
-@st.fragment(run_every=STATS_SECONDS if session.running else None)
-def live_stats() -> None:
-    """Numbers and curves below the panels, refreshed less often than the panel."""
     record = experiment.record.snapshot()
     stats = st.columns(5)
     stats[0].metric("Step", f"{record.steps[-1]:,}")
@@ -299,8 +297,8 @@ def live_stats() -> None:
     stats[3].metric("Excess loss", f"{record.excess_loss[-1]:.2e}",
                     help="Denoising loss minus the exact KDE denoiser's loss on the same held-out noisy batch.")
     stats[4].metric("Device", experiment.model.device_, help="Where TensorFlow trains this model.")
-    chart(training_curves_figure(record.steps, record.loss, record.excess_loss, record.kl),
-          key="curves", live=True)
+    live_chart(training_curves_figure(record.steps, record.loss, record.excess_loss, record.kl),
+               key="curves")
 
 
 playing_when_drawn = session.running  # this run scheduled the live fragments

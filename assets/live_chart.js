@@ -1,10 +1,14 @@
 // A Plotly chart that is updated in place (Plotly.react) instead of re-created.
 //
 // st.plotly_chart gives every new figure a new element, so the browser builds the chart
-// from scratch (Plotly.newPlot: axes, margins, text measurement) for each live frame.
+// from scratch (Plotly.newPlot: axes, margins, text measurement) for each new figure.
 // This Streamlit component keeps one chart <div> per key and hands each new figure to
-// Plotly.react, which redraws only what changed. `data` is the figure as a JSON string.
-// See app_pages/charts.py.
+// Plotly.react, which redraws only what changed. See app_pages/charts.py.
+//
+// data = {figure: <figure as a JSON string>, poll: <URL path or null>, after: <step of
+// `figure`>, every: <seconds>}. With `poll`, the chart also fetches frames newer than
+// `after` itself, every `every` seconds, without the page rerunning (app_pages/live_view.py
+// describes the route's answers).
 
 const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 const FALLBACK_URL = "app/static/plotly.min.js"; // the plotly package's copy (charts.publish_plotly_js)
@@ -23,7 +27,7 @@ function loadPlotly() {
         script.src = new URL(FALLBACK_URL, document.baseURI).href;
         script.onload = () => resolve(window.Plotly);
         script.onerror = () => {
-          window.__liveChartPlotly = undefined; // the next frame tries again
+          window.__liveChartPlotly = undefined; // the next figure tries again
           reject(new Error(`could not load plotly.js from ${script.src}`));
         };
         document.head.appendChild(script);
@@ -34,19 +38,55 @@ function loadPlotly() {
   return window.__liveChartPlotly;
 }
 
+function showError(chart, error) {
+  chart.textContent = `This chart cannot be drawn: ${error.message}`;
+}
+
 // Draw the newest figure only: figures that arrive while one is being drawn replace each
 // other, so a slow browser shows fewer frames instead of falling behind.
-async function drawLatest(chart, Plotly) {
+async function drawLatest(chart) {
   if (chart.busy) return;
   chart.busy = true;
   try {
+    const Plotly = await loadPlotly();
     while (chart.pending) {
-      const figure = JSON.parse(chart.pending);
+      const figure = typeof chart.pending === "string" ? JSON.parse(chart.pending) : chart.pending;
       chart.pending = null;
       await Plotly.react(chart, figure.data, figure.layout, CONFIG);
     }
+  } catch (error) {
+    showError(chart, error);
   } finally {
     chart.busy = false;
+  }
+}
+
+function show(chart, figure) {
+  chart.pending = figure;
+  drawLatest(chart);
+}
+
+// Ask for frames newer than the last one shown until the route says training stopped.
+// `chart.pollId` changes whenever the page sends new data, which ends an older loop.
+async function pollFrames(chart, url, everyMs, pollId, step) {
+  while (chart.pollId === pollId && chart.isConnected) {
+    try {
+      const response = await fetch(`${url}?after=${step}`, { cache: "no-store" });
+      if (chart.pollId !== pollId) return;
+      if (response.status === 200) {
+        const answer = await response.json();
+        if (!answer.running) return; // paused or stopped: the page reruns and says so
+        step = answer.step;
+        show(chart, answer.figure);
+      } else if (response.status !== 204) {
+        const answer = await response.json().catch(() => ({}));
+        chart.dataset.liveError = answer.error || `HTTP ${response.status}`;
+        return;
+      }
+    } catch (error) {
+      chart.dataset.liveError = error.message; // network hiccup: try again
+    }
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
   }
 }
 
@@ -58,13 +98,14 @@ export default function (component) {
     chart.className = "live-chart";
     parentElement.appendChild(chart);
   }
-  chart.pending = data;
-  loadPlotly()
-    .then((Plotly) => drawLatest(chart, Plotly))
-    .catch((error) => {
-      chart.textContent = `This chart cannot be drawn: ${error.message}.`;
-    });
+  chart.pollId = (chart.pollId || 0) + 1;
+  show(chart, data.figure);
+  if (data.poll) {
+    const url = new URL(data.poll, document.baseURI).href;
+    pollFrames(chart, url, 1000 * data.every, chart.pollId, data.after);
+  }
   return () => {
+    chart.pollId += 1; // stops polling
     if (window.Plotly) window.Plotly.purge(chart);
   };
 }

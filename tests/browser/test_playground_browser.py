@@ -42,10 +42,13 @@ _CHARTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
     .map(p => {
         const title = p.layout && p.layout.title ? (p.layout.title.text || '') : '';
         const first = (p.data || [])[0] || {};
-        const z = first.z === undefined ? '' : JSON.stringify(first.z);
+        const image = ((p.layout && p.layout.images) || [])[0];
+        // What the density panel shows: its heatmap's values, or (the live panel while
+        // playing) the picture of the density it draws instead.
+        const density = first.z !== undefined ? JSON.stringify(first.z) : (image ? image.source : '');
         return {title: title.replace(/<[^>]*>/g, ''), types: (p.data || []).map(d => d.type),
-                z: z, svg: !!p.querySelector('svg.main-svg'),
-                drawn: p.querySelectorAll('.heatmaplayer image, .scatterlayer path, canvas').length};
+                density: density, svg: !!p.querySelector('svg.main-svg'),
+                drawn: p.querySelectorAll('.heatmaplayer image, .layer-above image, .scatterlayer path, canvas').length};
     })"""
 
 
@@ -198,7 +201,13 @@ def test_play_trains_live_and_pause_stops(page, app_url, artifacts):
 
     during = chart(page, DDE_TITLE)
     assert during["title"] != before["title"], (before["title"], during["title"])
-    assert during["z"] != before["z"], "the DDE heatmap data did not change while training"
+    assert during["density"] and during["drawn"] > 0, f"live DDE panel not drawn: {during}"
+    page.wait_for_function(  # the live panel keeps drawing new frames without a page rerun
+        """title => [...document.querySelectorAll('.js-plotly-plot')].some(p => p.layout && p.layout.title
+               && p.layout.title.text.startsWith('DDE: exp f') && p.layout.title.text !== title)""",
+        arg=during["title"], timeout=10_000)
+    later = chart(page, DDE_TITLE)
+    assert later["density"] != during["density"], "the DDE density did not change between live frames"
     rate = metrics(page)["Steps/s"].replace(",", "")
     assert float(rate) > 0, f"Steps/s while playing: {rate!r}"
     screenshot(page, artifacts, "02-playing")
@@ -216,6 +225,7 @@ def test_play_trains_live_and_pause_stops(page, app_url, artifacts):
         f"after Pause the Step metric says {first:,} but the DDE panel says {title!r}: the rerun of "
         "the Pause click read the model while the last live frame was still training it "
         "(Streamlit's runner.fastReruns starts the rerun in a new thread without waiting)")
+    assert "heatmap" in chart(page, DDE_TITLE)["types"], "paused, the DDE panel should be a heatmap (hover values)"
     assert_no_exception(page)
     screenshot(page, artifacts, "03-paused")
 

@@ -1,0 +1,28 @@
+"""DDE Playground: the Streamlit script every page view runs (started by app.py).
+
+Pages live in app_pages/, the engine in dde_core. (Not "pages/": Streamlit treats a
+folder of that name beside the entry script as the old multipage mode until
+st.navigation has run once, so a first visit straight to /sampling would bypass this
+file, its navigation and its settings.)
+"""
+
+from app_pages.tensorflow_setup import configure_tensorflow
+
+configure_tensorflow()  # before anything imports TensorFlow (app.py does the same)
+
+import streamlit as st  # noqa: E402
+from streamlit.runtime.scriptrunner import script_runner  # noqa: E402
+
+# After every run, fragment runs included, Streamlit calls keras.backend.clear_session():
+# that empties TensorFlow's kernel caches and forces a full garbage collection, which made
+# each live frame cost ~0.15 s more than its training. The models here are per-session
+# objects that must outlive reruns, so that clean-up is switched off for this app.
+script_runner._clean_problem_modules = lambda: None
+
+st.set_page_config(page_title="DDE Playground", page_icon=":material/blur_on:", layout="wide")
+pages = [
+    st.Page("app_pages/playground.py", title="Playground", icon=":material/tune:", default=True),
+    st.Page("app_pages/sampling.py", title="Sampling", icon=":material/scatter_plot:"),
+    st.Page("app_pages/claims.py", title="Claims", icon=":material/fact_check:"),
+]
+st.navigation(pages).run()
