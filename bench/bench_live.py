@@ -7,11 +7,13 @@ least 60% of its headless steps/s.
 Measured in one run, one after the other so they do not share the CPU:
 1. headless: the playground's default model trained in chunks of ``--spf`` steps (what one
    frame trains), steps/s of the training calls alone;
-2. engine frame: one full frame without a browser (train, measure against the KDE, build the
-   Plotly figures, serialise them as Streamlit does), split into its parts;
+2. engine frame: one frame without a browser, split into its parts: training and measuring
+   against the KDE (the session's trainer thread), then building and serialising the frame
+   the live panel fetches (app_pages/live_view.py);
 3. browser: ``streamlit run app.py`` driven by Debian's chromium; press Play and, for
-   ``--seconds``, read the DDE panel's title ("step N") every 25 ms: distinct values per second
-   are the frames the person sees, and the step difference over the wall time is the steps/s.
+   ``--seconds``, record each new step shown in the DDE panel's title ("step N"): new values
+   per second are the frames the person sees, the step difference over the wall time is the
+   steps/s. The CPU time the server and chromium used meanwhile is read from /proc.
 
     .venv/bin/python bench/bench_live.py            # about 1 minute
     .venv/bin/python bench/bench_live.py --quick    # 5 s in the browser
@@ -20,16 +22,23 @@ Measured in one run, one after the other so they do not share the CPU:
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
+import os
+import sys
 import time
+from pathlib import Path
 
-import common  # noqa: F401  (quiets TensorFlow, puts the project on sys.path)
-import numpy as np
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from app_pages.tensorflow_setup import configure_tensorflow  # noqa: E402
 
-from dde_core.experiment import Config, Experiment
-from dde_core.figures import density_figure, training_curves_figure
-from dde_core.session import PlaygroundSession
-from tests.browser.harness import chromium, streamlit_server, wait_for_app
+configure_tensorflow()  # the app's TensorFlow settings: "headless" is the same trainer, minus the page
+
+import common  # noqa: F401, E402  (quiets TensorFlow)
+import numpy as np  # noqa: E402
+
+from dde_core.animation import frame_from_view  # noqa: E402
+from dde_core.experiment import Config, Experiment  # noqa: E402
+from dde_core.session import PlaygroundSession  # noqa: E402
+from tests.browser.harness import chromium, streamlit_server, wait_for_app  # noqa: E402
 
 
 
@@ -44,29 +53,60 @@ def headless_steps_per_second(spf: int, frames: int) -> float:
 
 
 def engine_frame_seconds(spf: int, frames: int) -> dict:
-    """Median seconds of each part of a frame, drawn as the page draws it."""
+    """Median seconds of each part of a frame, as the app makes and serves it."""
     import plotly.io
+
+    from app_pages.live_view import dde_panel_figure
 
     session = PlaygroundSession()
     experiment = session.start(Config())
-    parts = {"train": [], "measure": [], "figures": [], "serialise": []}
+    parts = {"train": [], "measure": [], "frame figure": [], "serialise": []}
     for _ in range(frames + 1):
         t0 = time.perf_counter()
         experiment.model.partial_fit(steps=spf)
         t1 = time.perf_counter()
-        experiment.view = experiment._measure()
+        experiment.view = experiment.measure()
+        session.frames.add(frame_from_view(experiment.view, experiment.step))
         t2 = time.perf_counter()
-        zmax = float(experiment.kde_view.density.max())
-        figures = [density_figure(experiment.view, "DDE", zmax),
-                   training_curves_figure(experiment.record.steps, experiment.record.loss,
-                                          experiment.record.excess_loss, experiment.record.kl)]
+        figure = dde_panel_figure(session, as_image=True)
         t3 = time.perf_counter()
-        for figure in figures:
-            plotly.io.to_json(figure, validate=False)
+        plotly.io.to_json(figure, validate=False)
         t4 = time.perf_counter()
         for name, seconds in zip(parts, (t1 - t0, t2 - t1, t3 - t2, t4 - t3)):
             parts[name].append(seconds)
     return {name: float(np.median(values[1:])) for name, values in parts.items()}
+
+
+def _descendants(pid: int) -> list[int]:
+    children = Path(f"/proc/{pid}/task/{pid}/children")
+    found = [int(c) for c in children.read_text().split()] if children.exists() else []
+    return found + [d for child in found for d in _descendants(child)]
+
+
+def _cpu_seconds(pids: list[int]) -> float:
+    total = 0
+    for pid in pids:
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])  # utime + stime, in clock ticks
+        except (OSError, IndexError):
+            pass  # the process ended
+    return total / os.sysconf("SC_CLK_TCK")
+
+
+def _processes() -> dict[str, list[int]]:
+    """This script's child processes: the streamlit server and chromium's."""
+    found = {"server": [], "chromium": []}
+    for pid in _descendants(os.getpid()):
+        try:
+            command = Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+        except OSError:
+            continue
+        if "streamlit" in command:
+            found["server"].append(pid)
+        elif "chrom" in command:
+            found["chromium"].append(pid)
+    return found
 
 
 COUNT_FRAMES_JS = """() => {
@@ -98,15 +138,20 @@ def browser_rates(spf: int, seconds: float) -> dict:
         page.get_by_role("button", name="Play").click()
         page.get_by_role("button", name="Pause").wait_for(timeout=30_000)
         time.sleep(2.0)  # let the first frames settle
+        processes = _processes()
         page.evaluate(COUNT_FRAMES_JS)
+        cpu_before = {name: _cpu_seconds(pids) for name, pids in processes.items()}
+        start = time.perf_counter()
         time.sleep(seconds)
+        cores = {f"{name}_cores": (_cpu_seconds(pids) - cpu_before[name]) / (time.perf_counter() - start)
+                 for name, pids in processes.items()}
         seen = page.evaluate("() => window.__frames")
         page.get_by_role("button", name="Pause").click()
     if len(seen) < 2:
-        return {"frames_per_second": 0.0, "steps_per_second": 0.0, "frames": len(seen)}
+        return {"frames_per_second": 0.0, "steps_per_second": 0.0, "frames": len(seen), **cores}
     elapsed = seen[-1][0] - seen[0][0]
     return {"frames_per_second": (len(seen) - 1) / elapsed,
-            "steps_per_second": (seen[-1][1] - seen[0][1]) / elapsed, "frames": len(seen)}
+            "steps_per_second": (seen[-1][1] - seen[0][1]) / elapsed, "frames": len(seen), **cores}
 
 
 def main() -> None:
@@ -132,6 +177,8 @@ def main() -> None:
     print(f"Browser: {browser['frames_per_second']:.2f} frames/s (target ≥ 5), "
           f"{browser['steps_per_second']:.0f} steps/s = {100 * kept:.0f}% of headless (target ≥ 60%), "
           f"{browser['frames']} frames seen in {seconds:.0f} s.")
+    print(f"CPU meanwhile: server {browser['server_cores']:.2f} cores (training included), "
+          f"chromium {browser['chromium_cores']:.2f} cores, of {os.cpu_count()}.")
     common.write_json("live", {"machine": info, "command": common.command_line(), "spf": spf,
                                "headless_steps_per_second": headless, "engine_frame_seconds": frame,
                                "browser": browser, "fraction_of_headless": kept})

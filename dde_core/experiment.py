@@ -109,7 +109,7 @@ class Experiment:
             self.kde.denoise(self._monitor_noisy), self._monitor_clean
         )
         self.record = Record()
-        self.view = self._measure()
+        self.view = self.measure()
 
     @property
     def step(self) -> int:
@@ -119,10 +119,12 @@ class Experiment:
         """Train ``steps`` more steps, measure, and return the new view."""
         steps = check_positive_int(steps, "steps per frame")
         self.model.partial_fit(steps=steps)
-        self.view = self._measure()
+        self.view = self.measure()
         return self.view
 
-    def _measure(self) -> DensityView:
+    def measure(self) -> DensityView:
+        """The model's view now (density on the grid, field on the arrows); records its
+        held-out loss, excess loss over the KDE's denoiser and KL(KDE ‖ DDE) at this step."""
         view = density_view(self.model, self.grid)
         loss = self.model.denoising_loss(self._monitor_clean, self._monitor_noisy)
         kl = kl_on_grid(self.kde_view.log_density, view.log_density)
