@@ -33,7 +33,7 @@ from starlette.routing import Route
 from dde_core.figures import density_figure
 from dde_core.session import PlaygroundSession
 
-POLL_SECONDS = 0.08  # how often a playing page asks for a new frame
+POLL_SECONDS = 0.1  # how often a playing page asks for a new frame
 _tokens: "weakref.WeakKeyDictionary[PlaygroundSession, str]" = weakref.WeakKeyDictionary()
 _sessions: "weakref.WeakValueDictionary[str, PlaygroundSession]" = weakref.WeakValueDictionary()
 _cache: "weakref.WeakKeyDictionary[PlaygroundSession, tuple[int, str]]" = weakref.WeakKeyDictionary()

@@ -188,6 +188,8 @@ def test_play_trains_live_and_pause_stops(page, app_url, artifacts):
     open_app(page, app_url)
     before = chart(page, DDE_TITLE)
 
+    frame_requests = []  # while playing, the live panel fetches its frames itself (app_pages/live_view.py)
+    page.on("response", lambda r: frame_requests.append(r.status) if "/live/" in r.url else None)
     play_button(page).click()
     expect(pause_button(page)).to_be_visible(timeout=30_000)
     wait_for_step(page, "step > 1", 60_000)
@@ -208,6 +210,7 @@ def test_play_trains_live_and_pause_stops(page, app_url, artifacts):
         arg=during["title"], timeout=10_000)
     later = chart(page, DDE_TITLE)
     assert later["density"] != during["density"], "the DDE density did not change between live frames"
+    assert frame_requests.count(200) >= 3 and set(frame_requests) <= {200, 204}, frame_requests
     rate = metrics(page)["Steps/s"].replace(",", "")
     assert float(rate) > 0, f"Steps/s while playing: {rate!r}"
     screenshot(page, artifacts, "02-playing")
@@ -330,3 +333,10 @@ def test_two_sessions_do_not_interfere(new_page, app_url, artifacts):
     assert step_value(first) > 51
     screenshot(second, artifacts, "08-other-session")
 
+
+
+def test_static_plotly_fallback_is_served(page, app_url):
+    """A live chart on a page without Streamlit's own charts loads plotly.js from here."""
+    response = page.request.get(f"{app_url}/app/static/plotly.min.js")
+    assert response.status == 200 and "javascript" in response.headers["content-type"]
+    assert b"plotly.js" in response.body()[:400]
