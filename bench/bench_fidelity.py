@@ -235,10 +235,7 @@ def main() -> None:
             "params": model.get_params(),
             "device": model.device_,
             "target_reached": hit is not None,
-            "steps_to_target": hit["steps"] if hit else None,
-            "seconds_to_target": hit["seconds"] if hit else None,
-            "steps_to_target_held": hold["steps"] if hold else None,
-            "seconds_to_target_held": hold["seconds"] if hold else None,
+            **_target_summary(hit, hold),
             "kl_at_default_steps": at_default["kl"] if at_default else None,
             "seconds_at_default_steps": at_default["seconds"] if at_default else None,
             "steps_per_second": steps_per_second,
@@ -251,16 +248,21 @@ def main() -> None:
             "kl_at_cap_median_last5": base_cap_median,
             "steps_at_cap": base_at_cap["steps"],
             "seconds_at_cap": base_at_cap["seconds"],
-            "steps_to_target": base_hit["steps"] if base_hit else None,
-            "seconds_to_target": base_hit["seconds"] if base_hit else None,
-            "steps_to_target_held": base_hold["steps"] if base_hold else None,
-            "seconds_to_target_held": base_hold["seconds"] if base_hold else None,
+            **_target_summary(base_hit, base_hold),
             "steps_per_second": base_sps,
             "curve": base_curve,
         },
         "toys": toys,
     })
     print(f"\nWrote {path.relative_to(common.ROOT)}")
+
+
+def _target_summary(hit: dict | None, hold: dict | None) -> dict:
+    """When the KL target was first reached (``hit``) and from when it held (``hold``)."""
+    return {"steps_to_target": hit["steps"] if hit else None,
+            "seconds_to_target": hit["seconds"] if hit else None,
+            "steps_to_target_held": hold["steps"] if hold else None,
+            "seconds_to_target_held": hold["seconds"] if hold else None}
 
 
 if __name__ == "__main__":

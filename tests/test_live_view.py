@@ -3,6 +3,7 @@
 import asyncio
 import gc
 import json
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from starlette.requests import Request
@@ -21,7 +22,9 @@ def small_session(**changes) -> PlaygroundSession:
 def get(token: str, query: str = ""):
     request = Request({"type": "http", "method": "GET", "path": f"/live/{token}", "headers": [],
                        "path_params": {"token": token}, "query_string": query.encode()})
-    return asyncio.run(live_view.live_frame(request))
+    # A fresh thread for the event loop: the browser tests' Playwright may own this thread's.
+    with ThreadPoolExecutor(1) as pool:
+        return pool.submit(asyncio.run, live_view.live_frame(request)).result()
 
 
 def answer(response) -> dict:
