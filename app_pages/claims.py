@@ -182,7 +182,8 @@ def show_timing(report) -> None:
         columns[2].metric(f"scipy / DDE time at D = {scipy.largest_D:,}", f"{scipy.ratio_at_largest:,.0f}×")
     seconds = st.column_config.NumberColumn(format="%.4f")
     st.dataframe(pd.DataFrame(claims.timing_rows(report.rows)), hide_index=True, key="claims_timing_table",
-                 column_config={"DDE s": seconds, "KDE (ours) s": seconds, "scipy s": seconds,
+                 column_config={"D": st.column_config.NumberColumn(format="localized"),
+                                "DDE s": seconds, "KDE (ours) s": seconds, "scipy s": seconds,
                                 "scipy vs ours max |Δ| nats": st.column_config.NumberColumn(format="%.1e")})
     skipped = ", ".join(f"{D:,}" for D, _ in report.skipped)
     st.caption(

@@ -168,7 +168,9 @@ if "sampling_runs" in state:
                                 "sliced Wasserstein": st.column_config.NumberColumn(format="%.4f"),
                                 "wall time (s)": st.column_config.NumberColumn(format="%.2f"),
                                 "chain-steps/s": st.column_config.NumberColumn(format="%.3g"),
-                                "acceptance": st.column_config.NumberColumn(format="%.3f")})
+                                "acceptance": st.column_config.NumberColumn(
+                                    format="%.3f", help="Fraction of proposals accepted (MALA only: "
+                                                        "the other samplers accept every step).")})
     st.caption(
         f"Distances compare each model's finite final samples with {len(truth):,} {truth_label}: "
         "MMD² (unbiased, RBF kernel, median-distance bandwidth, at most 2,000 points each), energy "

@@ -124,7 +124,9 @@ def _square_layout(grid: Grid, title: str, height: int, **extra) -> dict:
         **app_style(),
         "title": {"text": title, "x": 0.02, "font": dict(TITLE_FONT)},
         "height": height,
-        "margin": {"l": 40, "r": 10, "t": 50, "b": 40},
+        # the right margin holds a colour bar when there is one, so that panels side by
+        # side have plots of one size whether or not they show the scale
+        "margin": {"l": 40, "r": 80, "t": 50, "b": 40},
         "uirevision": "keep-zoom",
         "showlegend": False,
         "xaxis": {"range": list(grid.x_range), "constrain": "domain", "title": {"text": "x₁"}},
