@@ -15,13 +15,18 @@ Each request is also the session's heartbeat: when the tab closes the requests s
 and the trainer stops after its idle time. A token is random and known only to the
 page of its own session, so one person cannot read another's frames. Sessions are
 held weakly: a closed Streamlit session frees its model as before.
+
+The route exists only when the app is started with ``streamlit run app.py``; started
+any other way, a playing panel says that its frames cannot be fetched.
 """
 
 from __future__ import annotations
 
 import secrets
+import sys
 import threading
 import weakref
+from dataclasses import dataclass, field
 
 import plotly.graph_objects as go
 import plotly.io
@@ -29,25 +34,45 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
+from streamlit import config
 
+from dde_core.animation import Frame
 from dde_core.figures import density_figure
 from dde_core.session import PlaygroundSession
 
 POLL_SECONDS = 0.1  # how often a playing page asks for a new frame
-_tokens: "weakref.WeakKeyDictionary[PlaygroundSession, str]" = weakref.WeakKeyDictionary()
-_sessions: "weakref.WeakValueDictionary[str, PlaygroundSession]" = weakref.WeakValueDictionary()
-_cache: "weakref.WeakKeyDictionary[PlaygroundSession, tuple[int, str]]" = weakref.WeakKeyDictionary()
-_registry_lock = threading.Lock()
+
+
+@dataclass
+class _Registry:
+    """Which session a token belongs to, and each session's last served frame (weakly held)."""
+
+    tokens: "weakref.WeakKeyDictionary[PlaygroundSession, str]" = field(default_factory=weakref.WeakKeyDictionary)
+    sessions: "weakref.WeakValueDictionary[str, PlaygroundSession]" = field(default_factory=weakref.WeakValueDictionary)
+    served: "weakref.WeakKeyDictionary[PlaygroundSession, tuple[Frame, str]]" = field(
+        default_factory=weakref.WeakKeyDictionary)
+    lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+_registry = _Registry()
+
+
+def _current_registry() -> _Registry:
+    """The registry the pages use now. After a source file changes, Streamlit re-imports
+    this module for the pages, while the route mounted at start-up is the old module's."""
+    module = sys.modules.get(__name__)
+    return getattr(module, "_registry", _registry)
 
 
 def token_for(session: PlaygroundSession) -> str:
     """The session's secret token for the frames route (made on first use)."""
-    with _registry_lock:
-        token = _tokens.get(session)
+    registry = _current_registry()
+    with registry.lock:
+        token = registry.tokens.get(session)
         if token is None:
             token = secrets.token_urlsafe(16)
-            _tokens[session] = token
-            _sessions[token] = session
+            registry.tokens[session] = token
+            registry.sessions[token] = session
         return token
 
 
@@ -56,31 +81,30 @@ def poll_path(session: PlaygroundSession) -> str:
     return f"live/{token_for(session)}"
 
 
-def dde_panel_figure(session: PlaygroundSession, as_image: bool) -> go.Figure:
-    """The DDE panel at the newest captured frame, on the exact KDE's colour scale.
+def dde_panel_figure(session: PlaygroundSession, frame: Frame, as_image: bool) -> go.Figure:
+    """The DDE panel showing ``frame``, on the exact KDE's colour scale.
 
     ``as_image``: the density as a picture (cheap to redraw, for frames while playing).
     """
-    frame = session.latest_frame
     zmax = float(session.experiment.kde_view.density.max())
     return density_figure(frame.as_view(), f"DDE: exp f and ∇f, step {frame.step:,}", zmax,
                           show_scale=False, as_image=as_image)
 
 
-def _frame_json(session: PlaygroundSession) -> tuple[int, str]:
-    """(step, figure JSON) of the newest frame, built once per frame."""
-    step = session.latest_frame.step
-    cached = _cache.get(session)
-    if cached is None or cached[0] != step:
-        figure = dde_panel_figure(session, as_image=True)
-        cached = (step, plotly.io.to_json(figure, validate=False))
-        _cache[session] = cached
-    return cached
+def _frame_json(session: PlaygroundSession, frame: Frame) -> str:
+    """The figure JSON of ``frame``, built once (a session's frames are new objects after
+    Reset or a new model, even at a step number seen before)."""
+    registry = _current_registry()
+    served = registry.served.get(session)
+    if served is None or served[0] is not frame:
+        served = (frame, plotly.io.to_json(dde_panel_figure(session, frame, as_image=True), validate=False))
+        registry.served[session] = served
+    return served[1]
 
 
 async def live_frame(request: Request) -> Response:
     """``GET live/{token}?after=<step>``: the newest frame, if newer than ``after``."""
-    session = _sessions.get(request.path_params["token"])
+    session = _current_registry().sessions.get(request.path_params["token"])
     if session is None or session.experiment is None:
         return JSONResponse({"error": "This live view has ended: reload the page."}, status_code=404)
     session.heartbeat()
@@ -90,13 +114,16 @@ async def live_frame(request: Request) -> Response:
         after = int(request.query_params.get("after", "-1"))
     except ValueError:
         return JSONResponse({"error": "'after' must be a whole number (a training step)."}, status_code=400)
-    if session.latest_frame.step <= after:
+    frame = session.latest_frame
+    if frame.step <= after:
         return Response(status_code=204)
-    step, figure = await run_in_threadpool(_frame_json, session)
-    body = '{"running": true, "step": %d, "figure": %s}' % (step, figure)
+    figure = await run_in_threadpool(_frame_json, session, frame)
+    body = '{"running": true, "step": %d, "figure": %s}' % (frame.step, figure)
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 
 def routes() -> list[Route]:
-    """The HTTP routes to mount beside Streamlit's (see app.py)."""
-    return [Route("/live/{token}", live_frame, methods=["GET"])]
+    """The HTTP routes to mount beside Streamlit's (see app.py), under the app's base URL
+    path (``server.baseUrlPath``) as the pages are, since the charts ask relative to it."""
+    base = config.get_option("server.baseUrlPath").strip("/")
+    return [Route(f"/{base}/live/{{token}}" if base else "/live/{token}", live_frame, methods=["GET"])]

@@ -233,10 +233,11 @@ def reset() -> None:
     session.reset()
 
 
+# Read once: the trainer may stop by itself (idle, error) while this run draws the page.
+playing = session.running
 controls = st.columns([1, 1, 1, 4])
-controls[0].button("Pause" if session.running else "Play", on_click=set_running,
-                   args=(not session.running,),
-                   icon=":material/pause:" if session.running else ":material/play_arrow:",
+controls[0].button("Pause" if playing else "Play", on_click=set_running, args=(not playing,),
+                   icon=":material/pause:" if playing else ":material/play_arrow:",
                    type="primary", key="play", width="stretch")
 controls[1].button("Step", on_click=step_once, key="step", width="stretch",
                    icon=":material/skip_next:",
@@ -269,12 +270,12 @@ def live_panel() -> None:
     """The DDE panel. While playing, its chart fetches each new frame itself
     (app_pages/live_view.py): the page does not rerun per frame, and drawing never
     waits for training. Paused, it shows the density as a heatmap with values on hover."""
-    live_chart(dde_panel_figure(session, as_image=session.running), key="dde_panel",
-               poll=poll_path(session) if session.running else None,
-               after=session.latest_frame.step, every=POLL_SECONDS)
+    frame = session.latest_frame
+    live_chart(dde_panel_figure(session, frame, as_image=playing), key="dde_panel",
+               poll=poll_path(session) if playing else None, after=frame.step, every=POLL_SECONDS)
 
 
-@st.fragment(run_every=STATS_SECONDS if session.running else None)
+@st.fragment(run_every=STATS_SECONDS if playing else None)
 def live_stats() -> None:
     """Numbers and curves below the panels, refreshed once a second while playing.
 
@@ -282,7 +283,7 @@ def live_stats() -> None:
     page reruns to show it paused.
     """
     session.heartbeat()
-    if playing_when_drawn and not session.running:
+    if playing and not session.running:  # (playing: as this page was drawn)
         if session.last_error:
             state.notice = f"Training stopped: {session.last_error}"
         st.rerun()
@@ -301,7 +302,6 @@ def live_stats() -> None:
                key="curves")
 
 
-playing_when_drawn = session.running  # this run scheduled the live fragments
 
 
 panels = st.columns(3)
@@ -313,7 +313,7 @@ live_stats()
 
 # ---- replay and downloads (while paused) -------------------------------------------------
 st.subheader("Replay and downloads")
-if session.running:
+if playing:
     st.caption("Pause to scrub through the captured frames and download.")
 else:
     frames: list[Frame] = session.frames.frames

@@ -38,8 +38,18 @@ function loadPlotly() {
   return window.__liveChartPlotly;
 }
 
-function showError(chart, error) {
-  chart.textContent = `This chart cannot be drawn: ${error.message}`;
+// A line under the chart for what went wrong; the chart itself is left as it was.
+function showNote(chart, text) {
+  let note = chart.parentElement.querySelector(".live-chart-note");
+  if (!note && !text) return;
+  if (!note) {
+    note = document.createElement("div");
+    note.className = "live-chart-note";
+    note.style.cssText = "font-size: 0.85rem; color: #b3261e; padding: 0.25rem 0.5rem;";
+    chart.after(note);
+  }
+  note.textContent = text;
+  note.hidden = !text;
 }
 
 // Draw the newest figure only: figures that arrive while one is being drawn replace each
@@ -55,7 +65,7 @@ async function drawLatest(chart) {
       await Plotly.react(chart, figure.data, figure.layout, CONFIG);
     }
   } catch (error) {
-    showError(chart, error);
+    showNote(chart, `This chart cannot be drawn: ${error.message}`);
   } finally {
     chart.busy = false;
   }
@@ -69,24 +79,31 @@ function show(chart, figure) {
 // Ask for frames newer than the last one shown until the route says training stopped.
 // `chart.pollId` changes whenever the page sends new data, which ends an older loop.
 async function pollFrames(chart, url, everyMs, pollId, step) {
+  let waitMs = everyMs;
   while (chart.pollId === pollId && chart.isConnected) {
     try {
       const response = await fetch(`${url}?after=${step}`, { cache: "no-store" });
-      if (chart.pollId !== pollId) return;
-      if (response.status === 200) {
-        const answer = await response.json();
+      const isJson = (response.headers.get("content-type") || "").includes("application/json");
+      const answer = response.status === 204 || !isJson ? null : await response.json();
+      if (chart.pollId !== pollId) return; // the page sent newer data meanwhile
+      if (response.status === 200 && answer) {
         if (!answer.running) return; // paused or stopped: the page reruns and says so
         step = answer.step;
         show(chart, answer.figure);
       } else if (response.status !== 204) {
-        const answer = await response.json().catch(() => ({}));
-        chart.dataset.liveError = answer.error || `HTTP ${response.status}`;
+        // No such route (the app was not started with `streamlit run app.py`), or the
+        // session is gone: say so and stop asking.
+        showNote(chart, (answer && answer.error) ||
+          "Live frames cannot be fetched: start the app with `streamlit run app.py`.");
         return;
       }
+      showNote(chart, "");
+      waitMs = everyMs;
     } catch (error) {
-      chart.dataset.liveError = error.message; // network hiccup: try again
+      showNote(chart, `Live frames: ${error.message}; retrying.`);
+      waitMs = Math.min(2 * waitMs, 5000); // the server may be restarting: back off
     }
-    await new Promise((resolve) => setTimeout(resolve, everyMs));
+    await new Promise((resolve) => setTimeout(resolve, waitMs));
   }
 }
 
@@ -99,6 +116,7 @@ export default function (component) {
     parentElement.appendChild(chart);
   }
   chart.pollId = (chart.pollId || 0) + 1;
+  showNote(chart, "");
   show(chart, data.figure);
   if (data.poll) {
     const url = new URL(data.poll, document.baseURI).href;
@@ -106,6 +124,6 @@ export default function (component) {
   }
   return () => {
     chart.pollId += 1; // stops polling
-    if (window.Plotly) window.Plotly.purge(chart);
+    loadPlotly().then((Plotly) => Plotly.purge(chart)).catch(() => {});
   };
 }

@@ -68,7 +68,7 @@ def engine_frame_seconds(spf: int, frames: int) -> dict:
         experiment.view = experiment.measure()
         session.frames.add(frame_from_view(experiment.view, experiment.step))
         t2 = time.perf_counter()
-        figure = dde_panel_figure(session, as_image=True)
+        figure = dde_panel_figure(session, session.latest_frame, as_image=True)
         t3 = time.perf_counter()
         plotly.io.to_json(figure, validate=False)
         t4 = time.perf_counter()

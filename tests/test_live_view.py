@@ -78,10 +78,39 @@ def test_bad_after_is_refused_with_a_message(query, status):
     assert response.status_code == status and "whole number" in answer(response)["error"]
 
 
+def test_a_new_model_is_served_anew_at_a_step_seen_before():
+    session = small_session()
+    session.tick(30)
+    session.running = True
+    token = live_view.token_for(session)
+    trained = answer(get(token))
+    session.start(Config(n_samples=600, hidden=(8,), batch_size=128, seed=1))  # same session and token
+    session.tick(30)  # the same step number again
+    session.running = True
+    again = answer(get(token))
+    assert again["step"] == trained["step"] == 31
+    assert again["figure"]["layout"]["images"][0]["source"] != trained["figure"]["layout"]["images"][0]["source"]
+
+
+def test_the_route_sits_under_the_apps_base_path():
+    from streamlit import config
+
+    assert [route.path for route in live_view.routes()] == ["/live/{token}"]
+    before = config.get_option("server.baseUrlPath")
+    try:
+        config.set_option("server.baseUrlPath", "/course/dde/")
+        assert [route.path for route in live_view.routes()] == ["/course/dde/live/{token}"]
+    finally:
+        config.set_option("server.baseUrlPath", before)
+
+
 def test_unknown_or_closed_sessions_get_404_and_are_not_kept_alive():
     assert get("no-such-token").status_code == 404
     session = small_session()
+    session.running = True
     token = live_view.token_for(session)
+    assert get(token).status_code == 200  # a served frame is remembered too, but weakly
+    session.running = False
     del session
     gc.collect()
     response = get(token)

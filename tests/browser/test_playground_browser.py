@@ -218,10 +218,11 @@ def test_play_trains_live_and_pause_stops(page, app_url, artifacts):
     pause_button(page).click()
     expect(play_button(page)).to_be_visible(timeout=30_000)
     page.wait_for_selector(IDLE, timeout=30_000)
-    first = step_value(page)
+    first, asked = step_value(page), len(frame_requests)
     time.sleep(2.0)
     second = step_value(page)
     assert first == second, f"step kept changing after Pause: {first} -> {second}"
+    assert len(frame_requests) <= asked + 1, "the paused panel kept asking for frames"
     assert first >= reads[-1], (reads, first)
     title = chart(page, DDE_TITLE)["title"]
     assert title.endswith(f"step {first:,}"), (
@@ -333,6 +334,22 @@ def test_two_sessions_do_not_interfere(new_page, app_url, artifacts):
     assert step_value(first) > 51
     screenshot(second, artifacts, "08-other-session")
 
+
+
+def test_live_panel_says_so_when_frames_cannot_be_fetched(page, app_url, artifacts):
+    """As when the app is started without app.py's route: Streamlit answers with its HTML page."""
+    page.route("**/live/**", lambda route: route.fulfill(status=200, content_type="text/html",
+                                                         body="<!doctype html><title>Streamlit</title>"))
+    open_app(page, app_url)
+    play_button(page).click()
+    note = page.locator(".st-key-dde_panel .live-chart-note")
+    expect(note).to_contain_text("start the app with `streamlit run app.py`")
+    wait_for_step(page, "step > 1", 60_000)  # training and the numbers below go on
+    assert_no_exception(page)
+    screenshot(page, artifacts, "09-no-frames-route")
+    pause_button(page).click()
+    expect(play_button(page)).to_be_visible(timeout=30_000)
+    expect(note).to_be_hidden()
 
 
 def test_static_plotly_fallback_is_served(page, app_url):
