@@ -19,6 +19,7 @@ page without one it loads the installed plotly package's copy, which
 from __future__ import annotations
 
 import contextlib
+import logging
 import shutil
 from pathlib import Path
 
@@ -34,12 +35,19 @@ _live_chart = st.components.v2.component(
 )
 
 
-def publish_plotly_js(target: Path = STATIC_PLOTLY) -> Path:
-    """Copy the plotly package's plotly.min.js to ``target`` unless an identical copy is there."""
+def publish_plotly_js(target: Path = STATIC_PLOTLY) -> Path | None:
+    """Copy the plotly package's plotly.min.js to ``target`` unless an identical copy is there.
+
+    Returns None (and the app runs without the fallback) when the folder is not writable.
+    """
     source = Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
-    if not target.exists() or target.stat().st_size != source.stat().st_size:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(source, target)
+    try:
+        if not target.exists() or target.stat().st_size != source.stat().st_size:
+            target.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(source, target)
+    except OSError as error:
+        logging.getLogger(__name__).warning("plotly.js fallback for live charts not available: %s", error)
+        return None
     return target
 
 

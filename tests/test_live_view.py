@@ -115,3 +115,15 @@ def test_unknown_or_closed_sessions_get_404_and_are_not_kept_alive():
     gc.collect()
     response = get(token)
     assert response.status_code == 404 and "reload the page" in answer(response)["error"]
+
+
+def test_plotly_js_is_published_once_and_a_read_only_folder_is_survived(tmp_path):
+    from app_pages.charts import publish_plotly_js
+
+    target = publish_plotly_js(tmp_path / "static" / "plotly.min.js")
+    assert target is not None and b"plotly.js" in target.read_bytes()[:400]
+    stamp = target.stat().st_mtime_ns
+    assert publish_plotly_js(target) == target and target.stat().st_mtime_ns == stamp  # not copied again
+    blocked = tmp_path / "file"
+    blocked.write_text("not a folder")
+    assert publish_plotly_js(blocked / "plotly.min.js") is None
