@@ -7,6 +7,7 @@ final samples against fresh samples of the true distribution.
 
 from __future__ import annotations
 
+import weakref
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
@@ -20,7 +21,7 @@ from .validation import check_points, check_positive_float, check_positive_int, 
 
 __all__ = [
     "SamplerSettings", "INITIALISATIONS", "SAMPLERS", "initial_points", "sigma_ladder",
-    "train_ladder", "run_side_by_side", "quality_table",
+    "train_ladder", "run_side_by_side", "quality_table", "dde_target", "kde_target",
 ]
 
 INITIALISATIONS = ("uniform box", "gaussian", "data")
@@ -93,6 +94,29 @@ def train_ladder(
     return models
 
 
+_TARGETS: "weakref.WeakKeyDictionary[DDE | GaussianKDE, dict]" = weakref.WeakKeyDictionary()
+
+
+def _reused(source: DDE | GaussianKDE, key, fitted_state: tuple, make):
+    """The target made by ``make()`` for ``source`` last time, if ``source`` is still fitted
+    on the same arrays (a refit makes a new one); its compiled loops then run untraced."""
+    cached = _TARGETS.setdefault(source, {}).get(key)
+    if cached is None or any(a is not b for a, b in zip(cached[0], fitted_state)):
+        cached = (fitted_state, make())
+        _TARGETS[source][key] = cached
+    return cached[1]
+
+
+def dde_target(model: DDE) -> DDETarget:
+    """A DDE's sampling target, one per fitted network (training it further is fine)."""
+    return _reused(model, "dde", (getattr(model, "average_", None),), lambda: DDETarget(model))
+
+
+def kde_target(kde: GaussianKDE, n_chains: int) -> KDETarget:
+    """The exact KDE's sampling target for ``n_chains`` chains, one per fitted KDE."""
+    return _reused(kde, ("kde", n_chains), (getattr(kde, "train_", None),), lambda: KDETarget(kde, n_chains))
+
+
 def run_side_by_side(
     dde: DDE | Sequence[DDE], kde: GaussianKDE, data: np.ndarray, settings: SamplerSettings,
     record_every: int = 10,
@@ -119,9 +143,9 @@ def run_side_by_side(
     method = settings.sampler.lower()
     model = dde[-1] if isinstance(dde, (list, tuple)) else dde
     runs = {
-        "DDE": langevin_iter(DDETarget(model), x0, settings.step_size, settings.n_steps, method,
+        "DDE": langevin_iter(dde_target(model), x0, settings.step_size, settings.n_steps, method,
                              record_every=record_every, **common),
-        "KDE": langevin_iter(KDETarget(kde, settings.n_chains), x0, settings.step_size,
+        "KDE": langevin_iter(kde_target(kde, settings.n_chains), x0, settings.step_size,
                              settings.n_steps, method, record_every=record_every, **common),
     }
     for dde_run, kde_run in zip(runs["DDE"], runs["KDE"]):

@@ -23,6 +23,7 @@ Targets expose TensorFlow methods on float64 tensors of shape (n, d):
 from __future__ import annotations
 
 import time
+import weakref
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Protocol, Sequence
 
@@ -194,8 +195,23 @@ class SamplerRun:
         return self.samples.shape[0] * self.steps_done / self.seconds if self.seconds > 0 else float("nan")
 
 
+_RUNNERS: "weakref.WeakKeyDictionary[Target, dict]" = weakref.WeakKeyDictionary()
+
+
 def _chunk_runner(target: Target, method: str, min_curvature: float):
-    """Compiled ``run(x, tau, seed, first_step, n) -> (x, acceptance sum)`` for one target."""
+    """Compiled ``run(x, tau, seed, first_step, n) -> (x, acceptance sum)`` for one target.
+
+    Made once per target, method and curvature floor: a target used again (see
+    comparison.py, which keeps one per fitted model) runs without tracing anew.
+    """
+    runners = _RUNNERS.setdefault(target, {})
+    key = (method, float(min_curvature))
+    if key not in runners:
+        runners[key] = _compile_runner(target, method, float(min_curvature))
+    return runners[key]
+
+
+def _compile_runner(target: Target, method: str, min_curvature: float):
     steps = {
         "ula": _ula_step,
         "mala": _mala_step,

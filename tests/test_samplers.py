@@ -127,3 +127,29 @@ def test_bad_arguments(kwargs, message):
         langevin(GaussianTarget(MEAN, COV), **args)
     with pytest.raises(ValueError, match="decrease"):
         annealed_langevin([GaussianTarget(MEAN, COV)] * 2, [0.1, 0.2], np.zeros((3, 2)), 0.1, 5)
+
+
+def test_a_target_used_again_runs_its_compiled_loop_without_tracing_anew():
+    from dde_core.comparison import dde_target, kde_target
+    from dde_core.samplers import _chunk_runner
+
+    points = np.random.default_rng(0).normal(size=(300, 2))
+    model = DDE(sigma=0.5, hidden=(8,), batch_size=64, steps=5).fit(points)
+    kde = GaussianKDE(0.5).fit(points)
+    x0 = start(16)
+    for target in (dde_target(model), kde_target(kde, 16)):
+        first = langevin(target, x0, 0.01, 6, "mala", record_every=3)
+        again = langevin(target, x0, 0.01, 6, "mala", record_every=3)
+        np.testing.assert_array_equal(first.samples, again.samples)  # same noise, same chains
+        assert _chunk_runner(target, "mala", 1e-3).experimental_get_tracing_count() == 1
+
+    assert dde_target(model) is dde_target(model) and kde_target(kde, 16) is kde_target(kde, 16)
+    model.partial_fit(steps=2)  # training further keeps the target (same network, new weights)
+    assert dde_target(model) is dde_target(model)
+    old_dde, old_kde = dde_target(model), kde_target(kde, 16)
+    model.fit(points + 1.0)  # a refit builds new networks
+    kde.fit(points + 1.0)
+    assert dde_target(model) is not old_dde and kde_target(kde, 16) is not old_kde
+    assert kde_target(kde, 32) is not kde_target(kde, 16)  # the KDE's block size follows the chains
+    np.testing.assert_allclose(kde_target(kde, 16).score(tf.constant([[1.0, 1.0]], tf.float64)),
+                               kde.score(np.array([[1.0, 1.0]])), atol=1e-10)
