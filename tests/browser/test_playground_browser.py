@@ -352,6 +352,17 @@ def test_live_panel_says_so_when_frames_cannot_be_fetched(page, app_url, artifac
     expect(note).to_be_hidden()
 
 
+def test_step_trains_exactly_one_frame_per_click(page, app_url):
+    open_app(page, app_url)
+    for expected in (31, 61):  # steps per frame: 30 (the default)
+        page.get_by_role("button", name=re.compile(r"\bStep$")).click()
+        wait_for_step(page, f"step >= {expected}", 60_000)
+        page.wait_for_selector(IDLE, timeout=30_000)
+        time.sleep(1.0)  # a second delivery of the click would land by now
+        assert step_value(page) == expected
+        expect(page.locator(".js-plotly-plot .gtitle").filter(has_text=f"{DDE_TITLE}, step {expected}")).to_have_count(1)
+
+
 def test_static_plotly_fallback_is_served(page, app_url):
     """A live chart on a page without Streamlit's own charts loads plotly.js from here."""
     response = page.request.get(f"{app_url}/app/static/plotly.min.js")
