@@ -7,7 +7,6 @@ final samples against fresh samples of the true distribution.
 
 from __future__ import annotations
 
-import weakref
 from dataclasses import dataclass
 from typing import Iterator, Sequence
 
@@ -94,16 +93,16 @@ def train_ladder(
     return models
 
 
-_TARGETS: "weakref.WeakKeyDictionary[DDE | GaussianKDE, dict]" = weakref.WeakKeyDictionary()
-
-
 def _reused(source: DDE | GaussianKDE, key, fitted_state: tuple, make):
     """The target made by ``make()`` for ``source`` last time, if ``source`` is still fitted
-    on the same arrays (a refit makes a new one); its compiled loops then run untraced."""
-    cached = _TARGETS.setdefault(source, {}).get(key)
+    on the same arrays (a refit makes a new one); its compiled loops then run untraced.
+
+    Kept on ``source`` itself, so targets and their compiled loops go with their model.
+    """
+    cache = vars(source).setdefault("_sampling_targets", {})
+    cached = cache.get(key)
     if cached is None or any(a is not b for a, b in zip(cached[0], fitted_state)):
-        cached = (fitted_state, make())
-        _TARGETS[source][key] = cached
+        cached = cache[key] = (fitted_state, make())
     return cached[1]
 
 
@@ -134,7 +133,7 @@ def run_side_by_side(
         sigmas = [model.sigma_ for model in models]
         kdes = [GaussianKDE(sigma=s).fit(data) for s in sigmas]
         yield {
-            "DDE": annealed_langevin([DDETarget(m) for m in models], sigmas, x0,
+            "DDE": annealed_langevin([dde_target(m) for m in models], sigmas, x0,
                                      settings.step_size, settings.n_steps, **common),
             "KDE": annealed_langevin([KDETarget(k, settings.n_chains) for k in kdes], sigmas, x0,
                                      settings.step_size, settings.n_steps, **common),

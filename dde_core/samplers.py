@@ -23,7 +23,6 @@ Targets expose TensorFlow methods on float64 tensors of shape (n, d):
 from __future__ import annotations
 
 import time
-import weakref
 from dataclasses import dataclass, field
 from typing import Callable, Iterator, Protocol, Sequence
 
@@ -195,16 +194,13 @@ class SamplerRun:
         return self.samples.shape[0] * self.steps_done / self.seconds if self.seconds > 0 else float("nan")
 
 
-_RUNNERS: "weakref.WeakKeyDictionary[Target, dict]" = weakref.WeakKeyDictionary()
-
-
 def _chunk_runner(target: Target, method: str, min_curvature: float):
     """Compiled ``run(x, tau, seed, first_step, n) -> (x, acceptance sum)`` for one target.
 
-    Made once per target, method and curvature floor: a target used again (see
-    comparison.py, which keeps one per fitted model) runs without tracing anew.
+    Made once per target, method and curvature floor and kept on the target (so it goes
+    with it): a target used again (see comparison.py) runs without tracing anew.
     """
-    runners = _RUNNERS.setdefault(target, {})
+    runners = vars(target).setdefault("_compiled_runners", {})
     key = (method, float(min_curvature))
     if key not in runners:
         runners[key] = _compile_runner(target, method, float(min_curvature))

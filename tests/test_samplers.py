@@ -1,5 +1,8 @@
 """Samplers against targets with exact scores: Gaussians with closed-form answers."""
 
+import gc
+import weakref
+
 import numpy as np
 import pytest
 import tensorflow as tf
@@ -11,6 +14,7 @@ from dde_core.samplers import (
 
 MEAN = np.array([1.0, -0.5])
 COV = np.array([[1.0, 0.5], [0.5, 2.0]])
+TARGET = GaussianTarget(MEAN, COV)  # one object: its compiled loops are traced once per method
 
 
 def start(n, seed=0):
@@ -20,7 +24,7 @@ def start(n, seed=0):
 def test_ula_matches_its_closed_form_stationary_law():
     """ULA on N(μ, Σ) is itself Gaussian: covariance Σ_k s_k/(1 − τ/(2 s_k)) in Σ's eigenbasis."""
     tau = 0.3
-    run = langevin(GaussianTarget(MEAN, COV), start(20_000), tau, 200, "ula", seed=1)
+    run = langevin(TARGET, start(20_000), tau, 200, "ula", seed=1)
     s, V = np.linalg.eigh(COV)
     expected = V @ np.diag(s / (1 - tau / (2 * s))) @ V.T
     np.testing.assert_allclose(run.samples.mean(axis=0), MEAN, atol=0.04)
@@ -29,14 +33,14 @@ def test_ula_matches_its_closed_form_stationary_law():
 
 
 def test_mala_is_exact_and_reports_acceptance():
-    run = langevin(GaussianTarget(MEAN, COV), start(20_000), 0.4, 300, "mala", seed=2)
+    run = langevin(TARGET, start(20_000), 0.4, 300, "mala", seed=2)
     np.testing.assert_allclose(run.samples.mean(axis=0), MEAN, atol=0.04)
     np.testing.assert_allclose(np.cov(run.samples.T), COV, atol=0.06)
     assert 0.3 < run.acceptance < 1.0
 
 
 def test_mala_acceptance_falls_as_the_step_grows():
-    rates = [langevin(GaussianTarget(MEAN, COV), start(2000), tau, 50, "mala").acceptance
+    rates = [langevin(TARGET, start(2000), tau, 50, "mala").acceptance
              for tau in (0.05, 0.5, 2.0, 8.0)]
     assert all(a > b for a, b in zip(rates, rates[1:]))
 
@@ -106,7 +110,7 @@ def test_exploding_steps_are_counted_not_crashed():
 
 
 def test_stop_early_keeps_what_was_drawn():
-    run = langevin(GaussianTarget(MEAN, COV), start(100), 0.1, 100, "ula", record_every=10,
+    run = langevin(TARGET, start(100), 0.1, 100, "ula", record_every=10,
                    progress=lambda done, total: done >= 30)
     assert run.stopped_early and run.steps_done == 30 and run.trajectory.shape == (4, 20, 2)
 
@@ -124,9 +128,9 @@ def test_stop_early_keeps_what_was_drawn():
 def test_bad_arguments(kwargs, message):
     args = {"x0": np.zeros((3, 2)), "step_size": 0.1, "n_steps": 5, "method": "ula", **kwargs}
     with pytest.raises(ValueError, match=message):
-        langevin(GaussianTarget(MEAN, COV), **args)
+        langevin(TARGET, **args)
     with pytest.raises(ValueError, match="decrease"):
-        annealed_langevin([GaussianTarget(MEAN, COV)] * 2, [0.1, 0.2], np.zeros((3, 2)), 0.1, 5)
+        annealed_langevin([TARGET] * 2, [0.1, 0.2], np.zeros((3, 2)), 0.1, 5)
 
 
 def test_a_target_used_again_runs_its_compiled_loop_without_tracing_anew():
@@ -153,3 +157,10 @@ def test_a_target_used_again_runs_its_compiled_loop_without_tracing_anew():
     assert kde_target(kde, 32) is not kde_target(kde, 16)  # the KDE's block size follows the chains
     np.testing.assert_allclose(kde_target(kde, 16).score(tf.constant([[1.0, 1.0]], tf.float64)),
                                kde.score(np.array([[1.0, 1.0]])), atol=1e-10)
+
+    # the caches go with their model: nothing keeps a model, a KDE or a target alive
+    langevin(kde_target(kde, 16), x0, 0.01, 3, "ula")
+    gone = [weakref.ref(obj) for obj in (model, kde, dde_target(model), kde_target(kde, 16))]
+    del model, kde, target, old_dde, old_kde
+    gc.collect()
+    assert [ref() for ref in gone] == [None] * 4
