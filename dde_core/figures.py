@@ -143,17 +143,16 @@ def _subsample(points: np.ndarray, limit: int = MAX_POINTS_SHOWN) -> np.ndarray:
     return points[picks]
 
 
-def _density_traces(view: DensityView, zmax: float | None, show_field: bool,
+def _density_traces(view: DensityView, zmax: float | None,
                     axes: tuple[str, str] = ("x", "y"), show_scale: bool = True) -> list[dict]:
     grid = view.grid
-    traces = [{
+    return [{
         "type": "heatmap", "x": grid.xs, "y": grid.ys, "z": view.density.astype(np.float32),
         "zmin": 0.0, "zmax": zmax, "colorscale": DENSITY_COLORSCALE, "showscale": show_scale,
         "colorbar": {"title": {"text": "p(x)", "side": "right"}, "thickness": 12, "len": 0.8},
         "hovertemplate": "x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>p=%{z:.3g}<extra></extra>",
         "xaxis": axes[0], "yaxis": axes[1],
     }]
-    return traces
 
 
 def _density_image(view: DensityView, zmax: float, axes: tuple[str, str] = ("x", "y"),
@@ -206,7 +205,7 @@ def density_figure(
         layout = _square_layout(view.grid, title, height, shapes=shapes, images=[_density_image(view, zmax)])
         layout["xaxis"]["showgrid"] = layout["yaxis"]["showgrid"] = False
         return _figure([], layout)
-    traces = _density_traces(view, zmax, show_field, show_scale=show_scale)
+    traces = _density_traces(view, zmax, show_scale=show_scale)
     return _figure(traces, _square_layout(view.grid, title, height, shapes=shapes))
 
 
@@ -300,15 +299,16 @@ def comparison_figure(
     titles = ("Training data", "DDE: exp f and its gradient ∇f", "Exact KDE at the same σ")
     zmax = float(kde.density.max())
     traces = _points_traces(points, None)
-    traces += _density_traces(dde, zmax, True, _axis_names(1), show_scale=False)
-    traces += _density_traces(kde, zmax, True, _axis_names(2))
+    traces += _density_traces(dde, zmax, _axis_names(1), show_scale=False)
+    traces += _density_traces(kde, zmax, _axis_names(2))
     grid = dde.grid
     axes = [{"x": {"range": list(grid.x_range), "constrain": "domain"},
              "y": {"range": list(grid.y_range), "scaleanchor": _axis_names(i)[0], "constrain": "domain"}}
             for i in range(3)]
     layout = _panel_layout(_panel_domains(3, 0.04), axes, titles, height=height,
                            title={"text": title, "x": 0.01, "font": dict(TITLE_FONT)},
-                           margin={"l": 30, "r": 10, "t": 80, "b": 30})
+                           margin={"l": 30, "r": 10, "t": 80, "b": 30},
+                           shapes=[_quiver_shape(dde, _axis_names(1)), _quiver_shape(kde, _axis_names(2))])
     return _figure(traces, layout)
 
 
@@ -348,7 +348,7 @@ def samples_figure(
     index ``upto`` (default: all) and, when ``upto`` is before the end, the
     chains' positions at that time replace the final samples.
     """
-    traces = [] if view is None else _density_traces(view, zmax, show_field=False)
+    traces = [] if view is None else _density_traces(view, zmax)
     points = samples
     if trajectory is not None and len(trajectory):
         end = len(trajectory) - 1 if upto is None else int(np.clip(upto, 0, len(trajectory) - 1))

@@ -15,15 +15,49 @@ from dde_core.views import density_view
 
 
 @pytest.fixture(scope="module")
-def kde_view():
+def kde():
     X = np.random.default_rng(0).standard_normal((500, 2))
-    return density_view(GaussianKDE(sigma=0.4).fit(X), Grid(n=60), n_arrows=12)
+    return GaussianKDE(sigma=0.4).fit(X)
 
 
-def test_view_is_normalised_and_holds_the_score(kde_view):
-    assert mass_on_grid(kde_view.log_density, kde_view.grid) == pytest.approx(1.0, abs=1e-9)
-    assert kde_view.field.shape == (12, 12, 2)
-    assert kde_view.density.shape == (60, 60)
+@pytest.fixture(scope="module")
+def kde_view(kde):
+    return density_view(kde, Grid(n=60), n_arrows=12)
+
+
+def test_view_is_the_models_density_normalised_on_the_grid_and_its_score(kde, kde_view):
+    grid, arrows = kde_view.grid, kde_view.arrows
+    assert kde_view.density.shape == (60, 60) and kde_view.field.shape == (12, 12, 2)
+    assert mass_on_grid(kde_view.log_density, grid) == pytest.approx(1.0, abs=1e-9)
+    # the exact KDE is already normalised: the view is its log-density shifted by
+    # −log(its mass on the grid), which is small ([-4, 4]² holds nearly all of it)
+    exact = grid.reshape(kde.log_density(grid.points))
+    shift = kde_view.log_density - exact
+    assert np.ptp(shift) < 1e-9
+    assert shift.mean() == pytest.approx(-np.log(mass_on_grid(exact, grid)), abs=1e-12)
+    assert 0 < shift.mean() < 0.01
+    np.testing.assert_allclose(kde_view.field, arrows.reshape(kde.score(arrows.points)), atol=1e-10)
+    # rows run along x₂ and columns along x₁ (a transposed view would fail here)
+    row, column = np.searchsorted(grid.ys, 0.0), np.searchsorted(grid.xs, -3.0)
+    assert kde_view.log_density[row, column] == pytest.approx(
+        float(kde.log_density(np.array([[grid.xs[column], grid.ys[row]]]))[0]) + shift.mean(), abs=1e-9)
+
+
+def test_density_as_a_picture_uses_the_shared_colour_scale(kde_view):
+    from dde_core.figures import density_rgb
+    from plotly.colors import hex_to_rgb, sequential
+
+    density = np.zeros((2, 3))
+    density[0, 0], density[1, 2] = 2.0, 1.0  # bottom-left at the top of the scale, top-right half way
+    rgb = density_rgb(density, zmax=2.0)
+    assert rgb.shape == (2, 3, 3) and rgb.dtype == np.uint8
+    assert tuple(rgb[1, 0]) == hex_to_rgb(sequential.Viridis[-1])  # image row 1 is the bottom row
+    assert tuple(rgb[0, 0]) == hex_to_rgb(sequential.Viridis[0])
+    assert tuple(rgb[0, 2]) not in (tuple(rgb[0, 0]), tuple(rgb[1, 0]))
+    picture = density_figure(kde_view, "t", 0.5, as_image=True)
+    assert len(picture.data) == 0 and len(picture.layout.shapes) == 1
+    image = picture.layout.images[0]
+    assert image.source.startswith("data:image/png;base64,") and (image.x, image.y) == (-4.0, 4.0)
 
 
 def test_quiver_is_one_line_per_arrow_pointing_along_the_field():
@@ -73,6 +107,7 @@ def test_curves_and_comparison_and_gallery_build(kde_view):
     assert min(curves.data[1].y) > 0  # excess clipped for the log axis
     both = comparison_figure(np.zeros((5, 2)), kde_view, kde_view, "title")
     assert sum(isinstance(t, go.Heatmap) for t in both.data) == 2
+    assert [(shape.xref, shape.yref) for shape in both.layout.shapes] == [("x2", "y2"), ("x3", "y3")]  # fields
     gallery = gallery_figure({"a": np.zeros((3, 2)), "b": np.ones((3, 2))}, columns=2)
     assert len(gallery.data) == 2
 
