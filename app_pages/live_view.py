@@ -86,9 +86,8 @@ def dde_panel_figure(session: PlaygroundSession, frame: Frame, as_image: bool) -
 
     ``as_image``: the density as a picture (cheap to redraw, for frames while playing).
     """
-    zmax = float(session.experiment.kde_view.density.max())
-    return density_figure(frame.as_view(), f"DDE: exp f and ∇f, step {frame.step:,}", zmax,
-                          show_scale=False, as_image=as_image)
+    return density_figure(frame.as_view(), f"DDE: exp f and ∇f, step {frame.step:,}",
+                          session.experiment.zmax, show_scale=False, as_image=as_image)
 
 
 def _frame_json(session: PlaygroundSession, frame: Frame) -> str:

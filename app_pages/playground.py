@@ -247,7 +247,7 @@ controls[2].button("Reset", on_click=reset, key="reset", width="stretch",
                    help="A new untrained model with the same settings and data.")
 show_noisy = controls[3].toggle("Show noisy data x + σ·η", key="w_noisy")
 
-zmax = float(experiment.kde_view.density.max())
+zmax = experiment.zmax
 sigma_text = f"σ = {experiment.config.sigma:g}"
 
 

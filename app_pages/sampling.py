@@ -151,7 +151,7 @@ if "sampling_runs" in state:
     upto = st.slider("Scrub the chains over time (recorded frames)", 0, n_frames - 1, n_frames - 1,
                      key="sampling_scrub") if n_frames > 1 else None
     truth, truth_label = true_samples(max(used.n_chains, 1000))
-    zmax = float(experiment.kde_view.density.max())
+    zmax = experiment.zmax
     panels = st.columns(3)
     for column, (name, view, label) in zip(panels, (("DDE", experiment.view, "DDE (learned score)"),
                                                      ("KDE", experiment.kde_view, "Exact KDE"))):

@@ -104,6 +104,8 @@ class Experiment:
         self.model.partial_fit(self.points, steps=1)  # validates settings, traces the step
         self.kde = GaussianKDE(sigma=config.sigma).fit(self.points)
         self.kde_view = density_view(self.kde, self.grid)
+        # top of the colour scale every density panel shares: the exact KDE's peak
+        self.zmax = float(self.kde_view.density.max())
         self._monitor_clean, self._monitor_noisy = _monitor_batch(self.points, config)
         self.loss_floor = denoising_error(
             self.kde.denoise(self._monitor_noisy), self._monitor_clean

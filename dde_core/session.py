@@ -22,6 +22,7 @@ import json
 import tempfile
 import threading
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
@@ -126,12 +127,16 @@ class PlaygroundSession:
             self.frames.add(frame_from_view(view, self.experiment.step))
 
     def metrics(self) -> dict:
+        """Settings, latest measurements and the whole record, read under the lock
+        (the trainer thread appends to the record)."""
         if self.experiment is None:
             return {}
-        return {**self.experiment.summary(), **self.extra_metadata,
-                "record": self.experiment.record.__dict__}
+        with self.lock:
+            return {**self.experiment.summary(), **self.extra_metadata,
+                    "record": asdict(self.experiment.record.snapshot())}
 
     def metrics_json(self) -> str:
+        """``metrics()`` as JSON text, for the download."""
         return json.dumps(self.metrics(), indent=2, default=float)
 
     def model_bytes(self) -> bytes:
@@ -148,4 +153,4 @@ class PlaygroundSession:
         """All captured frames as an animated GIF (same colour scale as the KDE panel)."""
         if self.experiment is None:
             raise ValueError("There is no model yet.")
-        return gif_bytes(self.frames.frames, zmax=float(self.experiment.kde_view.density.max()))
+        return gif_bytes(self.frames.frames, zmax=self.experiment.zmax)
