@@ -131,11 +131,21 @@ buttons[1].button("Stop", key="sampling_stop", help="Stops the run; what was dra
 
 
 # ---- results ----------------------------------------------------------------------------
-def true_samples(n: int) -> tuple[np.ndarray, str]:
+def true_samples(n: int, seed: int) -> tuple[np.ndarray, str]:
     if config.dataset in datasets.names():
-        return datasets.sample(config.dataset, n, seed=10_000 + int(seed)), f"fresh draws of {config.dataset}"
-    picks = np.random.default_rng(int(seed)).choice(len(experiment.points), min(n, len(experiment.points)), replace=False)
+        return datasets.sample(config.dataset, n, seed=10_000 + seed), f"fresh draws of {config.dataset}"
+    picks = np.random.default_rng(seed).choice(len(experiment.points), min(n, len(experiment.points)), replace=False)
     return experiment.points[picks], "the uploaded points (no generator is known for them)"
+
+
+def scored(used: SamplerSettings, runs: dict) -> tuple[np.ndarray, str, list[dict]]:
+    """True samples and the quality table of these runs, with the run's own seed; computed
+    once per run (reruns, e.g. scrubbing, reuse them)."""
+    cached = state.get("sampling_scores")
+    if cached is None or cached[0] is not runs:
+        truth, label = true_samples(max(used.n_chains, 1000), used.seed)
+        cached = state.sampling_scores = (runs, truth, label, quality_table(runs, truth, seed=used.seed))
+    return cached[1:]
 
 
 if "sampling_runs" in state:
@@ -150,7 +160,7 @@ if "sampling_runs" in state:
     n_frames = len(runs["DDE"].trajectory)
     upto = st.slider("Scrub the chains over time (recorded frames)", 0, n_frames - 1, n_frames - 1,
                      key="sampling_scrub") if n_frames > 1 else None
-    truth, truth_label = true_samples(max(used.n_chains, 1000))
+    truth, truth_label, rows = scored(used, runs)
     zmax = experiment.zmax
     panels = st.columns(3)
     for column, (name, view, label) in zip(panels, (("DDE", experiment.view, "DDE (learned score)"),
@@ -161,7 +171,6 @@ if "sampling_runs" in state:
               key=f"sampling_panel_{name}", where=column)
     chart(samples_figure(None, experiment.grid, truth, None, f"True distribution ({truth_label})"),
           key="sampling_panel_truth", where=panels[2])
-    rows = quality_table(runs, truth, seed=int(seed))
     st.dataframe(rows, hide_index=True, width="stretch",
                  column_config={"MMD²": st.column_config.NumberColumn(format="%.2e"),
                                 "energy distance": st.column_config.NumberColumn(format="%.4f"),

@@ -40,6 +40,18 @@ def test_run_shows_three_panels_and_the_table(trained_page, sampler):
     assert at.slider(key="sampling_scrub").max == 2  # start + two chunks of 10 steps
 
 
+def test_a_runs_scores_stay_its_own_when_the_seed_changes_afterwards(trained_page):
+    at = trained_page
+    at.selectbox(key="sampling_sampler").set_value("ULA")
+    at.number_input(key="sampling_n_steps").set_value(20)
+    at.number_input(key="sampling_seed").set_value(0)
+    at.button(key="sampling_run").click().run()
+    before = at.dataframe[0].value
+    at.number_input(key="sampling_seed").set_value(7).run()  # no new run: the table is the old run's
+    assert not at.exception
+    assert at.dataframe[0].value.equals(before)
+
+
 def test_exploding_step_is_reported_not_crashed(trained_page):
     at = trained_page
     at.selectbox(key="sampling_sampler").set_value("ULA")
