@@ -332,6 +332,7 @@ else:
     columns[1].download_button("Metrics (JSON)", session.metrics_json, f"dde-{name}-metrics.json",
                                mime="application/json")
     if len(frames) > 1 and columns[2].button("Make animated GIF"):
-        state.gif = session.replay_gif()
-    if state.get("gif"):
-        columns[2].download_button("Download GIF", state.gif, f"dde-{name}.gif", mime="image/gif")
+        state.gif = (frames[-1], session.replay_gif())  # made from the frames up to this one
+    made_from, gif = state.get("gif", (None, None))
+    if frames and made_from is frames[-1]:  # not after more training, a reset or a new model
+        columns[2].download_button("Download GIF", gif, f"dde-{name}.gif", mime="image/gif")

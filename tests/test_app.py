@@ -179,3 +179,18 @@ def test_downloads_offered_when_paused():
     labels = [b.label for b in at.get("download_button")]
     assert "Model (.keras)" in labels and "Metrics (JSON)" in labels
     assert at.slider(key="w_replay").max == 1
+
+
+def test_gif_is_offered_for_the_frames_it_was_made_from_only():
+    at = open_app(spf="5")
+    at.button(key="step").click().run()
+    gif_button = next(b for b in at.button if b.label == "Make animated GIF")
+    gif_button.click().run()
+    assert not at.exception
+    assert "Download GIF" in [b.label for b in at.get("download_button")]
+    at.button(key="step").click().run()  # one more frame: that GIF no longer shows it
+    assert "Download GIF" not in [b.label for b in at.get("download_button")]
+    next(b for b in at.button if b.label == "Make animated GIF").click().run()
+    assert "Download GIF" in [b.label for b in at.get("download_button")]
+    at.button(key="reset").click().run()
+    assert "Download GIF" not in [b.label for b in at.get("download_button")]
