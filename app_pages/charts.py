@@ -62,12 +62,14 @@ def chart(figure: go.Figure, key: str, *, where=None, **plotly_chart_args) -> No
 
 
 def live_chart(figure: go.Figure, key: str, *, poll: str | None = None, after: int = -1,
-               every: float = 0.1, where=None) -> None:
+               every: float | None = None, where=None) -> None:
     """Draw ``figure``, updating the chart drawn under the same ``key`` in place.
 
     With ``poll`` (a route path, see live_view.py), the chart then fetches newer
     frames itself every ``every`` seconds: those after step ``after``.
     """
+    if poll is not None and not (every and every > 0):
+        raise ValueError("A polling live chart needs `every`, seconds between requests, above 0.")
     data = {"figure": plotly.io.to_json(figure, validate=False), "poll": poll, "after": after,
             "every": every}
     with _inside(where):

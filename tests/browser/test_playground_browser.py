@@ -15,8 +15,10 @@ from pathlib import Path
 
 import pytest
 
-if not Path("/usr/bin/chromium").exists():
-    pytest.skip("Debian's chromium (/usr/bin/chromium) is not installed: apt-get install -y chromium",
+from .harness import CHROMIUM, IDLE
+
+if not CHROMIUM.exists():
+    pytest.skip(f"Debian's chromium ({CHROMIUM}) is not installed: apt-get install -y chromium",
                 allow_module_level=True)
 pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
 
@@ -26,7 +28,6 @@ expect.set_options(timeout=30_000)  # the server may be busy (TensorFlow): 5 s i
 
 FIRST_BUILD_MS = 120_000  # first page load: TensorFlow import + model + exact KDE
 BUILD_MS = 90_000  # a later model build
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 DDE_TITLE = "DDE: exp f and ∇f"
 
 # ---- reading the page ----------------------------------------------------------------------
