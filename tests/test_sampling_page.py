@@ -23,13 +23,17 @@ def trained_page():
     return at
 
 
+def run_samplers(at: AppTest, sampler: str, n_steps: int, **numbers) -> AppTest:
+    """Set the sampler, its steps and any other number inputs (by key suffix), then run."""
+    at.selectbox(key="sampling_sampler").set_value(sampler)
+    for name, value in {"n_steps": n_steps, **numbers}.items():
+        at.number_input(key=f"sampling_{name}").set_value(value)
+    return at.button(key="sampling_run").click().run()
+
+
 @pytest.mark.parametrize("sampler", ["ULA", "MALA", "Ozaki"])
 def test_run_shows_three_panels_and_the_table(trained_page, sampler):
-    at = trained_page
-    at.selectbox(key="sampling_sampler").set_value(sampler)
-    at.number_input(key="sampling_n_steps").set_value(20)
-    at.number_input(key="sampling_chains").set_value(200)
-    at.button(key="sampling_run").click().run()
+    at = run_samplers(trained_page, sampler, 20, chains=200)
     assert not at.exception and not at.error
     table = at.dataframe[0].value
     assert list(table["model"]) == ["DDE", "KDE"]
@@ -41,11 +45,7 @@ def test_run_shows_three_panels_and_the_table(trained_page, sampler):
 
 
 def test_a_runs_scores_stay_its_own_when_the_seed_changes_afterwards(trained_page):
-    at = trained_page
-    at.selectbox(key="sampling_sampler").set_value("ULA")
-    at.number_input(key="sampling_n_steps").set_value(20)
-    at.number_input(key="sampling_seed").set_value(0)
-    at.button(key="sampling_run").click().run()
+    at = run_samplers(trained_page, "ULA", 20, seed=0)
     before = at.dataframe[0].value
     at.number_input(key="sampling_seed").set_value(7).run()  # no new run: the table is the old run's
     assert not at.exception
@@ -53,11 +53,8 @@ def test_a_runs_scores_stay_its_own_when_the_seed_changes_afterwards(trained_pag
 
 
 def test_exploding_step_is_reported_not_crashed(trained_page):
-    at = trained_page
-    at.selectbox(key="sampling_sampler").set_value("ULA")
-    at.select_slider(key="sampling_tau").set_value(1.0)
-    at.number_input(key="sampling_n_steps").set_value(30)
-    at.button(key="sampling_run").click().run()
+    trained_page.select_slider(key="sampling_tau").set_value(1.0)
+    at = run_samplers(trained_page, "ULA", 30)
     assert not at.exception
     assert any("left the plotting box" in w.value for w in at.warning), [w.value for w in at.warning] + [str(at.dataframe[0].value.to_dict())]
 
