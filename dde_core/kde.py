@@ -164,9 +164,8 @@ class GaussianKDE:
 
     def score(self, Y: np.ndarray) -> np.ndarray:
         """∇ log p(y) = (E_w[x] − y) / σ², shape (m, d)."""
-        queries = self._queries(Y)
         _, mean, _ = self._moments(Y, order=1)
-        return (mean - queries) / self.sigma_**2
+        return self.score_from_moments(self._queries(Y), mean)
 
     def denoise(self, Y: np.ndarray) -> np.ndarray:
         """Tweedie's posterior mean E[x | y] = y + σ² ∇ log p(y), shape (m, d)."""
@@ -176,10 +175,20 @@ class GaussianKDE:
     def hessian(self, Y: np.ndarray) -> np.ndarray:
         """∇² log p(y) = −I/σ² + Cov_w(x)/σ⁴, shape (m, d, d), symmetric."""
         _, mean, second = self._moments(Y, order=2)
+        return self.hessian_from_moments(mean, second)
+
+    # -- from moments to derivatives (NumPy arrays or TensorFlow tensors alike) ------------
+    def score_from_moments(self, queries, mean):
+        """(E_w[x] − y) / σ², (q, d), from queries y and E_w[x], both relative to ``offset_``."""
+        return (mean - queries) / self.sigma_**2
+
+    def hessian_from_moments(self, mean, second):
+        """Cov_w(x)/σ⁴ − I/σ², (q, d, d), from E_w[x] (q, d) and E_w[x xᵀ] (q, d, d).
+
+        Symmetric exactly: E_w[x xᵀ] and the outer product of the mean both are.
+        """
         cov = second - mean[:, :, None] * mean[:, None, :]
-        cov = 0.5 * (cov + np.swapaxes(cov, 1, 2))
-        eye = np.eye(self.n_dims_)[None]
-        return -eye / self.sigma_**2 + cov / self.sigma_**4
+        return cov / self.sigma_**4 - np.eye(self.n_dims_)[None] / self.sigma_**2
 
     def sample(self, n: int, seed: int | np.random.Generator = 0) -> np.ndarray:
         """Draw n points, shape (n, d): pick training points uniformly, add N(0, σ²I)."""
@@ -195,8 +204,6 @@ def _merge(running, block, order: int):
     """Combine running and new block statistics of an online log-sum-exp."""
     block_max, block_total, block_first, block_second = block
     run_max, run_total, run_first, run_second = running
-    if run_max is None:
-        return block
     new_max = tf.maximum(run_max, block_max)
     old_scale, new_scale = tf.exp(run_max - new_max), tf.exp(block_max - new_max)
     total = run_total * old_scale + block_total * new_scale

@@ -82,7 +82,6 @@ class KDETarget:
         self.n_dims = kde.n_dims_
         self.offset = tf.constant(kde.offset_, tf.float64)
         self.train_block = int(min(kde.n_points_, max(64, block_elements // max(n_chains, 1))))
-        self.variance = kde.sigma_**2
 
     def _moments(self, x, order):
         return self.kde.moments_tf(x - self.offset, order, self.train_block)
@@ -92,13 +91,11 @@ class KDETarget:
 
     def score(self, x):
         _, mean, _ = self._moments(x, 1)
-        return (mean + self.offset - x) / self.variance
+        return self.kde.score_from_moments(x - self.offset, mean)
 
     def hessian(self, x):
         _, mean, second = self._moments(x, 2)
-        cov = second - mean[:, :, None] * mean[:, None, :]
-        eye = tf.eye(self.n_dims, dtype=tf.float64)[None]
-        return -eye / self.variance + cov / self.variance**2
+        return self.kde.hessian_from_moments(mean, second)
 
 
 class GaussianTarget:

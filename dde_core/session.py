@@ -104,7 +104,6 @@ class PlaygroundSession:
         self.experiment = experiment
         self.frames = FrameBuffer(self.frames.capacity)
         self.frames.add(frame_from_view(experiment.view, experiment.step))
-        self.running = False
         self.extra_metadata = dict(metadata or {})
         return experiment
 
