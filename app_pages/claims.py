@@ -21,11 +21,6 @@ state = st.session_state
 
 
 # ---- long measurements: a run button, a Stop button, a progress bar, results kept as they come ----
-def request_stop() -> None:
-    """Stop callback: flags the run to stop (checked between steps)."""
-    state.claims_stop = True
-
-
 def mark_interrupted_run() -> None:
     """A run still marked as running when the script starts was cut short (Stop or another click)."""
     key = state.pop("claims_running", None)
@@ -35,15 +30,19 @@ def mark_interrupted_run() -> None:
 
 def run_long(key: str, label: str, work: Callable, keep: Callable[[Any], None] | None = None,
              help: str | None = None) -> None:
-    """Run ``work(progress, should_stop)`` on a click; each partial result goes to ``keep`` (default state[key])."""
+    """Run ``work(progress)`` on a click; each partial result goes to ``keep`` (default state[key]).
+
+    Stop needs no callback: any click reruns the page, which interrupts the running script;
+    the next run finds it still marked running (``mark_interrupted_run``) and says so.
+    """
     keep = keep or (lambda partial: state.__setitem__(key, partial))
     left, right, _ = st.columns([3, 1, 4])
     clicked = left.button(label, key=f"{key}_run", type="primary", help=help, width="stretch")
-    right.button("Stop", key=f"{key}_stop", on_click=request_stop, width="stretch",
+    right.button("Stop", key=f"{key}_stop", width="stretch",
                  help="Stops between steps; what was measured so far is kept.")
     if not clicked:
         return
-    state.claims_stop, state.claims_running = False, key
+    state.claims_running = key
     bar = st.progress(0.0, "Starting…")
 
     def progress(fraction: float, message: str, partial: Any) -> None:
@@ -51,7 +50,7 @@ def run_long(key: str, label: str, work: Callable, keep: Callable[[Any], None] |
         bar.progress(fraction, message)
 
     try:
-        result = work(progress, lambda: state.get("claims_stop", False))
+        result = work(progress)
     except ValueError as error:
         st.error(f"Could not measure: {error}")
     else:
@@ -94,8 +93,8 @@ def train_here() -> None:
     subject = claims.Subject(DDE(sigma=sigma, steps=steps), datasets.sample(dist, int(state.claims_n), seed=0),
                              sigma, dist, 0, Grid(n=100), "this page")
     # The new model replaces the old one once its first chunk has trained.
-    run_long("claims_train", "Train a DDE here", lambda progress, stop: claims.train_in_chunks(
-        subject.model, subject.points, steps, 100, progress, stop),
+    run_long("claims_train", "Train a DDE here", lambda progress: claims.train_in_chunks(
+        subject.model, subject.points, steps, 100, progress),
         keep=lambda _: state.__setitem__("claims_local", subject) if hasattr(subject.model, "average_") else None,
         help="Default DDE (3×64 softplus, batch 2048) on data seed 0.")
 
@@ -138,9 +137,9 @@ def timing_section(subject: claims.Subject) -> None:
                             help="Queries: an n×n grid over the view box (32 → 1,024, as in the bench).")
     sizes = [D for D in claims.TIMING_SIZES if D <= state.claims_max_d]
     queries = view_grid(subject, int(state.claims_query_n)).points
-    run_long("claims_timing", "Measure inference time", lambda progress, stop: claims.inference_timings(
+    run_long("claims_timing", "Measure inference time", lambda progress: claims.inference_timings(
         subject.model, subject.points, subject.sigma, queries, sizes, float(state.claims_budget),
-        progress=progress, should_stop=stop))
+        progress=progress))
     try:
         bench = claims.read_timing_json(BENCH_FILE)
     except ValueError as error:
@@ -256,11 +255,11 @@ def sweep_section(subject: claims.Subject, optimum: float | None) -> None:
     columns[1].number_input("Steps per σ", 10, 5_000, 500, step=100, key="claims_sweep_steps",
                             help="About 60 s for 6 values at 500 steps on 2 CPU cores.")
 
-    def work(progress, stop):
+    def work(progress):
         test = subject.test_points(int(state.claims_n_test))
         return claims.sigma_sweep(subject.points, test, state.claims_sweep_sigmas, int(state.claims_sweep_steps),
                                   subject.quadrature_grid(int(state.claims_quad_n)), int(state.claims_n_is),
-                                  progress=progress, should_stop=stop)
+                                  progress=progress)
 
     run_long("claims_sweep", "Run σ sweep", work)
     report = state.get("claims_sweep")
@@ -290,9 +289,9 @@ def field_section(subject: claims.Subject) -> None:
     columns[2].number_input("Loop centre x₂", value=0.0, step=0.25, key="claims_loop_y")
     columns[3].number_input("Loop radius", value=1.5, step=0.25, key="claims_loop_r")
 
-    def work(progress, stop):
+    def work(progress):
         net = ScoreNetwork(**{**subject.model.get_params(), "steps": int(state.claims_direct_steps)})
-        claims.train_in_chunks(net, subject.points, int(state.claims_direct_steps), 100, progress, stop)
+        claims.train_in_chunks(net, subject.points, int(state.claims_direct_steps), 100, progress)
         return net
 
     run_long("claims_direct", "Train the direct score network", work,

@@ -656,7 +656,7 @@ def timing_figure(rows: Sequence[dict], bench_rows: Sequence[dict] | None = None
         _log_x_marker(figure, at_crossover, f"crossover D ≈ {at_crossover:,.0f}", "black", "top")
     queries = f" on {n_queries:,} queries" if n_queries else ""
     figure.update_xaxes(type="log", title_text="training points D")
-    figure.update_yaxes(type="log", title_text="seconds (best of repeats)")
+    figure.update_yaxes(type="log", dtick=1, title_text="seconds (best of repeats)")  # a label per decade
     return _base_layout(figure, f"Time to evaluate log p{queries}", height)
 
 

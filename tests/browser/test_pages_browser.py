@@ -265,3 +265,19 @@ def test_claims_timing_chart_labels_the_crossover(page, app_url):
     label = chart_label(panel, "crossover D ≈")
     expect(label).to_be_visible(timeout=5_000)
     expect(label).to_have_text(f"crossover D {crossover}")
+
+
+def test_claims_stop_keeps_what_was_measured(page, app_url, artifacts):
+    """Stop interrupts a long measurement (the click reruns the page); the rows so far stay."""
+    train_claims_model(page, app_url)
+    panel = open_tab(page, "1 · Inference cost")
+    set_number(page, "claims_budget", 60)  # far longer than this test waits
+    press(page, "claims_timing_run")
+    expect(page.get_by_test_id("stProgress")).to_be_visible(timeout=MEASURE_MS)
+    page.wait_for_timeout(4000)  # a few sizes measured
+    press(page, "claims_timing_stop")
+    wait_idle(page, MEASURE_MS)
+    assert_no_exception(page)
+    expect(panel.get_by_text("Stopped early: larger sizes were not measured.")).to_be_visible()
+    expect_table_contains(dataframe(panel), ("D", "100", "DDE s"))
+    screenshot(page, artifacts, "claims-04-stopped")
