@@ -1,9 +1,11 @@
 # The two commands of README.md. Both set up .venv first (idempotent).
 .PHONY: app test demo bench
+# `make app PORT=8600` serves on another port (the browser tests and benchmarks do).
+PORT ?= 8501
 
 app:
 	scripts/setup.sh
-	.venv/bin/streamlit run app.py
+	.venv/bin/streamlit run app.py --server.port $(PORT)
 
 test:
 	scripts/setup.sh dev

@@ -6,6 +6,8 @@ st.navigation has run once, so a first visit straight to /sampling would bypass 
 file, its navigation and its settings.)
 """
 
+from pathlib import Path
+
 from app_pages.tensorflow_setup import configure_tensorflow
 
 configure_tensorflow()  # before anything imports TensorFlow (app.py does the same)
@@ -13,13 +15,20 @@ configure_tensorflow()  # before anything imports TensorFlow (app.py does the sa
 import streamlit as st  # noqa: E402
 from streamlit.runtime.scriptrunner import script_runner  # noqa: E402
 
+from app_pages.widget_state import keep_all  # noqa: E402
+
+ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
+
 # After every run, fragment runs included, Streamlit calls keras.backend.clear_session():
 # that empties TensorFlow's kernel caches and forces a full garbage collection, which made
 # each live frame cost ~0.15 s more than its training. The models here are per-session
 # objects that must outlive reruns, so that clean-up is switched off for this app.
 script_runner._clean_problem_modules = lambda: None
 
-st.set_page_config(page_title="DDE Playground", page_icon=":material/blur_on:", layout="wide")
+# The page icon is a file of the app's: a ":material/…:" icon would make every visitor's
+# browser fetch it from a public font server (an offline classroom sees a failed request).
+st.set_page_config(page_title="DDE Playground", page_icon=str(ICON), layout="wide")
+keep_all()  # widget values survive a visit to another page (app_pages/widget_state.py)
 pages = [
     st.Page("app_pages/playground.py", title="Playground", icon=":material/tune:", default=True),
     st.Page("app_pages/sampling.py", title="Sampling", icon=":material/scatter_plot:"),

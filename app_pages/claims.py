@@ -2,22 +2,37 @@
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 from typing import Any, Callable
 
 import pandas as pd
 import streamlit as st
 
+from app_pages import widget_state
 from app_pages.charts import chart
 from dde_core import DDE, claims, datasets
+from dde_core.errors import InputError
 from dde_core.grid import Grid
+from dde_core.limits import RUN_BUDGET_SECONDS
 from dde_core.score_network import ScoreNetwork
-from dde_core.sharing import SIGMA_CHOICES, SIGMA_RANGE
+from dde_core.settings import SIGMA_CHOICES, SIGMA_RANGE
 
 BENCH_FILE = Path(__file__).resolve().parents[1] / "bench" / "out" / "claims_inference.json"
 RESULT_KEYS = ("claims_timing", "claims_ll", "claims_sweep", "claims_direct")  # tied to one model
 DEFAULT_SWEEP = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8)
 state = st.session_state
+widget_state.remember({
+    "claims_dist": "8gaussians", "claims_sigma": 0.2, "claims_n": 5_000, "claims_steps": 1_000,
+    "claims_max_d": claims.TIMING_SIZES[-1], "claims_budget": 30.0, "claims_query_n": 32,
+    "claims_n_test": 5_000, "claims_n_is": 20_000, "claims_quad_n": 200,
+    "claims_sweep_sigmas": list(DEFAULT_SWEEP), "claims_sweep_steps": 500, "claims_direct_steps": 1_000,
+    "claims_loop_x": 0.0, "claims_loop_y": 0.0, "claims_loop_r": 1.5,
+})
+
+
+class OverBudget(Exception):
+    """A run reached the time allowed per run (``RUN_BUDGET_SECONDS``)."""
 
 
 # ---- long measurements: a run button, a Stop button, a progress bar, results kept as they come ----
@@ -33,7 +48,8 @@ def run_long(key: str, label: str, work: Callable, keep: Callable[[Any], None] |
     """Run ``work(progress)`` on a click; each partial result goes to ``keep`` (default state[key]).
 
     Stop needs no callback: any click reruns the page, which interrupts the running script;
-    the next run finds it still marked running (``mark_interrupted_run``) and says so.
+    the next run finds it still marked running (``mark_interrupted_run``) and says so. A run
+    that reaches ``RUN_BUDGET_SECONDS`` stops at its next progress report, keeping what it has.
     """
     keep = keep or (lambda partial: state.__setitem__(key, partial))
     left, right, _ = st.columns([3, 1, 4])
@@ -44,15 +60,21 @@ def run_long(key: str, label: str, work: Callable, keep: Callable[[Any], None] |
         return
     state.claims_running = key
     bar = st.progress(0.0, "Starting…")
+    started = time.monotonic()
 
     def progress(fraction: float, message: str, partial: Any) -> None:
         keep(partial)
         bar.progress(fraction, message)
+        if time.monotonic() - started > RUN_BUDGET_SECONDS and fraction < 1:
+            raise OverBudget
 
     try:
         result = work(progress)
-    except ValueError as error:
+    except InputError as error:
         st.error(f"Could not measure: {error}")
+    except OverBudget:
+        mark_interrupted_run()
+        st.warning(f"Stopped at the {RUN_BUDGET_SECONDS:.0f} s limit per run; what was measured is kept.")
     else:
         keep(result)
     state.claims_running = None
@@ -62,7 +84,7 @@ def run_long(key: str, label: str, work: Callable, keep: Callable[[Any], None] |
 def checked_sigma(value: float | None) -> float:
     low, high = SIGMA_RANGE
     if value is None or not low <= value <= high:
-        raise ValueError(f"σ must be between {low:g} and {high:g} (data units), got {value!r}.")
+        raise InputError(f"σ must be between {low:g} and {high:g} (data units), got {value!r}.")
     return float(value)
 
 
@@ -77,16 +99,16 @@ def playground_subject() -> claims.Subject | None:
 def train_here() -> None:
     """The form that trains this page's own DDE (kept in state.claims_local)."""
     columns = st.columns(4)
-    columns[0].selectbox("Distribution", datasets.names(), index=datasets.names().index("8gaussians"),
+    columns[0].selectbox("Distribution", datasets.names(),
                          key="claims_dist", help="8gaussians and checkerboard have a known best log-likelihood.")
-    columns[1].number_input("σ", value=0.2, step=0.05, format="%.3f", key="claims_sigma",
+    columns[1].number_input("σ", step=0.05, format="%.3f", key="claims_sigma",
                             help=f"Noise level / KDE bandwidth, {SIGMA_RANGE[0]:g} to {SIGMA_RANGE[1]:g}.")
-    columns[2].number_input("Samples", 200, 50_000, 5_000, step=500, key="claims_n")
-    columns[3].number_input("Training steps", 10, 20_000, 1_000, step=100, key="claims_steps",
+    columns[2].number_input("Samples", 200, 50_000, step=500, key="claims_n")
+    columns[3].number_input("Training steps", 10, 20_000, step=100, key="claims_steps",
                             help="About 100 steps per second on 2 CPU cores (batch 2048).")
     try:
         sigma = checked_sigma(state.claims_sigma)
-    except ValueError as error:
+    except InputError as error:
         st.error(str(error))
         return
     dist, steps = state.claims_dist, int(state.claims_steps)
@@ -102,6 +124,9 @@ def train_here() -> None:
 def choose_subject() -> claims.Subject | None:
     playground = playground_subject()
     options = (["Playground model"] if playground else []) + ["Train one here"]
+    if state.get("claims_source") not in options:
+        state.claims_source = options[0]
+    widget_state.keep(["claims_source"])
     source = st.radio("Model to test", options, key="claims_source", horizontal=True)
     if source == "Playground model" and playground is not None:
         return playground
@@ -129,11 +154,11 @@ def timing_section(subject: claims.Subject) -> None:
                 "kernel σ²I, evaluate log p on the same queries for training sets of growing size D "
                 "(drawn from the KDE of your data).")
     columns = st.columns(3)
-    columns[0].select_slider("Largest D", claims.TIMING_SIZES, value=claims.TIMING_SIZES[-1], key="claims_max_d",
+    columns[0].select_slider("Largest D", claims.TIMING_SIZES, key="claims_max_d",
                              format_func=lambda v: f"{v:,}")
-    columns[1].number_input("Time budget (s)", 1.0, 600.0, 30.0, step=5.0, key="claims_budget",
+    columns[1].number_input("Time budget (s)", 1.0, RUN_BUDGET_SECONDS, step=5.0, key="claims_budget",
                             help="Sizes predicted to overrun it are skipped (scipy first).")
-    columns[2].number_input("Query grid side", 4, 200, 32, step=4, key="claims_query_n",
+    columns[2].number_input("Query grid side", 4, 200, step=4, key="claims_query_n",
                             help="Queries: an n×n grid over the view box (32 → 1,024, as in the bench).")
     sizes = [D for D in claims.TIMING_SIZES if D <= state.claims_max_d]
     queries = view_grid(subject, int(state.claims_query_n)).points
@@ -142,7 +167,7 @@ def timing_section(subject: claims.Subject) -> None:
         progress=progress))
     try:
         bench = claims.read_timing_json(BENCH_FILE)
-    except ValueError as error:
+    except InputError as error:
         bench = None
         st.warning(str(error))
     report = state.get("claims_timing")
@@ -213,9 +238,9 @@ def likelihood_section(subject: claims.Subject) -> None:
     if optimum is None:
         st.caption(f"No analytic optimum is known for {subject.dataset!r}; 8gaussians and checkerboard have one.")
     columns = st.columns(3)
-    columns[0].number_input("Held-out points", 100, 100_000, 5_000, step=1_000, key="claims_n_test")
-    columns[1].number_input("Importance draws", 1_000, 200_000, 20_000, step=5_000, key="claims_n_is")
-    columns[2].number_input("Quadrature grid side", 50, 400, 200, step=50, key="claims_quad_n",
+    columns[0].number_input("Held-out points", 100, 100_000, step=1_000, key="claims_n_test")
+    columns[1].number_input("Importance draws", 1_000, 200_000, step=5_000, key="claims_n_is")
+    columns[2].number_input("Quadrature grid side", 50, 400, step=50, key="claims_quad_n",
                             help="Over the view box widened by 4σ on every side.")
     if st.button("Measure held-out log-likelihood", key="claims_ll_run", type="primary"):
         with st.spinner("Normalising the DDE and scoring held-out points…"):
@@ -225,7 +250,7 @@ def likelihood_section(subject: claims.Subject) -> None:
                     subject.model, subject.points, test, subject.sigma,
                     subject.quadrature_grid(int(state.claims_quad_n)), int(state.claims_n_is))
                 state.claims_ll = {**result, "model_steps": subject.steps}
-            except ValueError as error:
+            except InputError as error:
                 st.error(f"Could not measure: {error}")
     result = state.get("claims_ll")
     if result is not None:
@@ -251,8 +276,8 @@ def sweep_section(subject: claims.Subject, optimum: float | None) -> None:
                 "A fresh, briefly trained DDE per σ against the exact KDE at that σ: where the DDE is above, "
                 "its own smoothing helped on new data.")
     columns = st.columns([3, 1])
-    columns[0].multiselect("σ values", SIGMA_CHOICES, default=list(DEFAULT_SWEEP), key="claims_sweep_sigmas")
-    columns[1].number_input("Steps per σ", 10, 5_000, 500, step=100, key="claims_sweep_steps",
+    columns[0].multiselect("σ values", SIGMA_CHOICES, key="claims_sweep_sigmas")
+    columns[1].number_input("Steps per σ", 10, 5_000, step=100, key="claims_sweep_steps",
                             help="About 60 s for 6 values at 500 steps on 2 CPU cores.")
 
     def work(progress):
@@ -283,11 +308,11 @@ def field_section(subject: claims.Subject) -> None:
         st.info("The curl view needs 2-D data.")
         return
     columns = st.columns(4)
-    columns[0].number_input("Direct network steps", 10, 20_000, 1_000, step=100, key="claims_direct_steps",
+    columns[0].number_input("Direct network steps", 10, 20_000, step=100, key="claims_direct_steps",
                             help="Same settings, data and σ as the DDE; only the parametrisation differs.")
-    columns[1].number_input("Loop centre x₁", value=0.0, step=0.25, key="claims_loop_x")
-    columns[2].number_input("Loop centre x₂", value=0.0, step=0.25, key="claims_loop_y")
-    columns[3].number_input("Loop radius", value=1.5, step=0.25, key="claims_loop_r")
+    columns[1].number_input("Loop centre x₁", step=0.25, key="claims_loop_x")
+    columns[2].number_input("Loop centre x₂", step=0.25, key="claims_loop_y")
+    columns[3].number_input("Loop radius", step=0.25, key="claims_loop_r")
 
     def work(progress):
         net = ScoreNetwork(**{**subject.model.get_params(), "steps": int(state.claims_direct_steps)})
@@ -298,7 +323,7 @@ def field_section(subject: claims.Subject) -> None:
              keep=lambda net: state.__setitem__("claims_direct", net) if hasattr(net, "average_") else None)
     try:
         show_fields(subject, state.get("claims_direct"))
-    except ValueError as error:
+    except InputError as error:
         st.error(str(error))
 
 

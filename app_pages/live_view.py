@@ -9,10 +9,12 @@ chart (assets/live_chart.js) asks ``GET live/<token>?after=<step>`` every
 - 200 ``{"step", "running": true, "figure"}``: a frame newer than ``after``;
 - 204: nothing newer yet;
 - 200 ``{"running": false}``: training stopped (the page itself then reruns);
-- 404: no such session (closed, or the server restarted).
+- 404: no such session (closed, or the server restarted);
+- 429: more than ``FRAME_REQUESTS_PER_SECOND`` requests a second for this session
+  (the page asks ten times a second); ``Retry-After`` says when to ask again.
 
-Each request is also the session's heartbeat: when the tab closes the requests stop
-and the trainer stops after its idle time. A token is random and known only to the
+Each request is also the session's heartbeat, but a trainer also checks that its own
+tab is still connected, so a client polling a closed tab's token cannot keep it going. A token is random and known only to the
 page of its own session, so one person cannot read another's frames. Sessions are
 held weakly: a closed Streamlit session frees its model as before.
 
@@ -25,6 +27,7 @@ from __future__ import annotations
 import secrets
 import sys
 import threading
+import time
 import weakref
 from dataclasses import dataclass, field
 
@@ -37,6 +40,7 @@ from starlette.routing import Route
 from streamlit import config
 
 from dde_core.animation import Frame
+from dde_core.limits import FRAME_REQUESTS_PER_SECOND
 from dde_core.figures import density_figure
 from dde_core.session import PlaygroundSession
 
@@ -51,7 +55,28 @@ class _Registry:
     sessions: "weakref.WeakValueDictionary[str, PlaygroundSession]" = field(default_factory=weakref.WeakValueDictionary)
     served: "weakref.WeakKeyDictionary[PlaygroundSession, tuple[Frame, str]]" = field(
         default_factory=weakref.WeakKeyDictionary)
+    budgets: "weakref.WeakKeyDictionary[PlaygroundSession, RequestBudget]" = field(
+        default_factory=weakref.WeakKeyDictionary)
     lock: threading.Lock = field(default_factory=threading.Lock)
+
+
+@dataclass
+class RequestBudget:
+    """A token bucket: up to ``rate`` requests a second on average, bursts of ``rate``."""
+
+    rate: float = FRAME_REQUESTS_PER_SECOND
+    tokens: float = FRAME_REQUESTS_PER_SECOND
+    updated: float = field(default_factory=time.monotonic)
+
+    def allow(self) -> bool:
+        """Spend one request if there is one left; False means answer 429."""
+        now = time.monotonic()
+        self.tokens = min(self.rate, self.tokens + (now - self.updated) * self.rate)
+        self.updated = now
+        if self.tokens < 1:
+            return False
+        self.tokens -= 1
+        return True
 
 
 _registry = _Registry()
@@ -103,9 +128,16 @@ def _frame_json(session: PlaygroundSession, frame: Frame) -> str:
 
 async def live_frame(request: Request) -> Response:
     """``GET live/{token}?after=<step>``: the newest frame, if newer than ``after``."""
-    session = _current_registry().sessions.get(request.path_params["token"])
+    registry = _current_registry()
+    session = registry.sessions.get(request.path_params["token"])
     if session is None or session.experiment is None:
         return JSONResponse({"error": "This live view has ended: reload the page."}, status_code=404)
+    with registry.lock:
+        budget = registry.budgets.setdefault(session, RequestBudget())
+        allowed = budget.allow()
+    if not allowed:
+        return JSONResponse({"error": "Too many requests for this live view."}, status_code=429,
+                            headers={"Retry-After": "1"})
     session.heartbeat()
     if not session.running:
         return JSONResponse({"running": False})

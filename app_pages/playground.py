@@ -6,130 +6,171 @@ import io
 
 import streamlit as st
 
+from app_pages import widget_state
 from app_pages.charts import chart, live_chart
 from app_pages.live_view import POLL_SECONDS, dde_panel_figure, poll_path
+from app_pages.text import plain
 from dde_core import datasets
 from dde_core.animation import Frame
+from dde_core.errors import InputError
 from dde_core.experiment import Config
 from dde_core.figures import density_figure, gallery_figure, points_figure, training_curves_figure
-from dde_core.model import ACTIVATIONS
+from dde_core.limits import DEFAULT_UPLOAD_POINTS, MAX_TRAINING_POINTS, MAX_UPLOAD_MB
 from dde_core.session import PlaygroundSession, changed_fields
-from dde_core.sharing import (
-    BATCH_CHOICES, LEARNING_RATE_CHOICES, SIGMA_CHOICES, WIDTH_CHOICES, Setup, from_query, to_query,
-)
+from dde_core.settings import BY_FIELD, SETTINGS, Setting
+from dde_core.sharing import Setup, read_query, to_query
 
 UPLOAD = "Your own CSV…"
 STATS_SECONDS = 1.0  # the numbers and curves below refresh less often
-WIDGETS = {  # session-state key of each control -> how it reads from / writes to a Setup
-    "w_dist": lambda s: s.config.dataset,
-    "w_n": lambda s: s.config.n_samples,
-    "w_dseed": lambda s: s.config.data_seed,
-    "w_sigma": lambda s: s.config.sigma,
-    "w_width": lambda s: s.config.hidden[0],
-    "w_depth": lambda s: len(s.config.hidden),
-    "w_act": lambda s: s.config.activation,
-    "w_lr": lambda s: s.config.learning_rate,
-    "w_batch": lambda s: s.config.batch_size,
-    "w_seed": lambda s: s.config.seed,
-    "w_spf": lambda s: s.steps_per_frame,
-}
+WIDGETS = {f"w_{setting.key}": setting for setting in SETTINGS}  # session-state key -> setting
 
 state = st.session_state
 
 
 # ---- state set-up: once per browser session, from the URL ----------------------------
 def load_widgets(setup: Setup) -> None:
-    for key, read in WIDGETS.items():
-        state[key] = read(setup)
+    for key, setting in WIDGETS.items():
+        state[key] = setup.value(setting.field)
+
+
+def connection_check():
+    """A function telling whether this browser session is still connected (None outside a
+    real server, e.g. in AppTest): the trainer pauses when its tab is gone."""
+    from streamlit.runtime import Runtime
+    from streamlit.runtime.scriptrunner import get_script_run_ctx
+
+    context = get_script_run_ctx()
+    if context is None or not Runtime.exists():
+        return None
+    runtime, session_id = Runtime.instance(), context.session_id
+    return lambda: runtime.is_active_session(session_id)
 
 
 if "playground" not in state:
-    state.playground = PlaygroundSession()
-    setup, ignored = from_query(st.query_params.to_dict())
-    load_widgets(setup)
-    state.notice = (
-        f"Some settings in the link could not be used and fell back to defaults: {', '.join(ignored)}."
-        if ignored else None
-    )
+    state.playground = PlaygroundSession(is_connected=connection_check())
+    reading = read_query(st.query_params.to_dict())
+    load_widgets(reading.setup)
+    state.notice = ("Some values in the link were changed or could not be used: "
+                    + "; ".join(reading.notes) + ".") if reading.notes else None
+widget_state.keep(WIDGETS)
+widget_state.remember({"w_noisy": False, "w_csv_std": True, "w_csv_points": DEFAULT_UPLOAD_POINTS})
 session: PlaygroundSession = state.playground
 
 
 # ---- sidebar: data, σ, network ----------------------------------------------------------
+def control(setting: Setting, options: list | None = None):
+    """The sidebar control of ``setting`` (its kind, label, help and values from the table)."""
+    key, sidebar = f"w_{setting.key}", st.sidebar
+    if setting.control == "select":
+        return sidebar.selectbox(setting.label, options or list(setting.choices), key=key, help=setting.help)
+    if setting.control == "select_slider":
+        return sidebar.select_slider(setting.label, options=setting.choices, key=key, help=setting.help,
+                                     format_func=lambda v: f"{v:g}")
+    if setting.control == "slider":
+        return sidebar.slider(setting.label, int(setting.low), int(setting.high), step=setting.step,
+                              key=key, help=setting.help)
+    return sidebar.number_input(setting.label, int(setting.low), int(setting.high), step=setting.step,
+                                key=key, help=setting.help)
+
+
 def sidebar_data() -> tuple[str, object | None]:
     """The data choice: a toy name, or the uploaded points (None while there are none)."""
     st.sidebar.header("Data")
     names = datasets.names() + [UPLOAD]
     if state.w_dist not in names:
         state.w_dist = "2spirals"
-    dist = st.sidebar.selectbox("Distribution", names, key="w_dist",
-                                help="Open 'What the distributions look like' below to preview them.")
+    dist = control(BY_FIELD["dataset"], names)
     if dist != UPLOAD:
         st.sidebar.caption(datasets.describe(dist))
-        st.sidebar.slider("Samples", 500, 50_000, step=500, key="w_n")
-        st.sidebar.number_input("Data seed", 0, 10_000, step=1, key="w_dseed")
+        control(BY_FIELD["n_samples"])
+        control(BY_FIELD["data_seed"])
         return dist, None
     return dist, upload_points()
 
 
+def uploaded_file():
+    """The newest upload as (file id, name, bytes), or the one kept from before (the file
+    box empties when the person visits another page; their data should not)."""
+    upload = st.sidebar.file_uploader(
+        "CSV of points", type=["csv", "txt", "tsv"],
+        help=f"Two or more numeric columns; a header is optional. Up to {MAX_UPLOAD_MB} MB; files with "
+        f"more than the points chosen below are subsampled.")
+    if upload is not None:
+        return upload.file_id, upload.name, upload.getvalue()
+    kept = state.get("csv_file")
+    if kept is not None:
+        st.sidebar.caption(f"Using {kept[1]}, uploaded earlier. Upload another file to replace it.")
+    return kept
+
+
+def cached(key: str, inputs: tuple, make):
+    """``make()`` once per ``inputs`` (a one-entry cache in the session): reruns of the page
+    reuse the parsed file instead of reading it again."""
+    entry = state.get(key)
+    if entry is None or entry[0] != inputs:
+        entry = state[key] = (inputs, make())
+    return entry[1]
+
+
 def upload_points():
     """File uploader with validation; returns (file name, PointData) or None, showing any error."""
-    upload = st.sidebar.file_uploader("CSV of points", type=["csv", "txt", "tsv"],
-                                      help="Two or more numeric columns; a header is optional.")
+    upload = uploaded_file()
     if upload is None:
         st.sidebar.info("Upload a file to train on your own points.")
         return None
+    file_id, name, content = upload
     try:
-        table = datasets.read_csv_table(io.BytesIO(upload.getvalue()))
+        table = cached("csv_table", (file_id,), lambda: datasets.read_csv_table(io.BytesIO(content)))
         names = table.column_names
-        x = st.sidebar.selectbox("x column", names, index=0, key="w_csv_x")
-        y = st.sidebar.selectbox("y column", names, index=min(1, len(names) - 1), key="w_csv_y")
-        standardize = st.sidebar.checkbox("Standardise (mean 0, std 1)", value=True, key="w_csv_std",
+        if state.get("w_csv_x") not in names or state.get("w_csv_y") not in names:
+            state.w_csv_x, state.w_csv_y = names[0], names[min(1, len(names) - 1)]
+        widget_state.keep(["w_csv_x", "w_csv_y"])
+        x = st.sidebar.selectbox("x column", names, key="w_csv_x")
+        y = st.sidebar.selectbox("y column", names, key="w_csv_y")
+        standardize = st.sidebar.checkbox("Standardise (mean 0, std 1)", key="w_csv_std",
                                           help="Recommended when the columns have very different scales.")
-        data = datasets.load_csv(io.BytesIO(upload.getvalue()), columns=(x, y), standardize=standardize)
-    except ValueError as error:
-        st.sidebar.error(f"{upload.name}: {error}")
+        most = st.sidebar.number_input(
+            "Points to use", 100, MAX_TRAINING_POINTS, step=1000, key="w_csv_points",
+            help=f"Files with more rows are subsampled at random (seed 0) to this many points; at most "
+            f"{MAX_TRAINING_POINTS:,}, so that building a model stays within a few seconds.")
+        data = cached("csv_points", (file_id, x, y, standardize, most), lambda: datasets.load_csv(
+            io.BytesIO(content), columns=(x, y), standardize=standardize, max_points=int(most)))
+    except InputError as error:
+        st.sidebar.error(plain(f"{name}: {error}"))
         return None
-    st.sidebar.caption(f"{len(data.points):,} points from {upload.name}")
-    return upload.name, data
+    state.csv_file = upload  # a good file: kept for returning to this page
+    kept = len(data.points)
+    st.sidebar.caption(f"{kept:,} points from {plain(name)}" + (
+        f" (a random {kept:,} of its {data.n_rows:,} rows)" if data.n_rows > kept else ""))
+    return name, data
 
 
 def sidebar_model() -> None:
     st.sidebar.header("Noise level σ")
-    st.sidebar.select_slider(
-        "σ (log scale)", options=SIGMA_CHOICES, key="w_sigma", format_func=lambda v: f"{v:g}",
-        help="The DDE learns the data blurred by Gaussian noise of this standard deviation: "
-        "the exact KDE with bandwidth σ.",
-    )
+    control(BY_FIELD["sigma"])
     st.sidebar.header("Network")
-    st.sidebar.select_slider("Width", options=WIDTH_CHOICES, key="w_width")
-    st.sidebar.slider("Hidden layers", 1, 6, key="w_depth")
-    st.sidebar.selectbox("Activation", ACTIVATIONS, key="w_act",
-                         help="Twice differentiable, so the Hessian ∇²f exists.")
+    for name in ("width", "depth", "activation"):
+        control(BY_FIELD[name])
     st.sidebar.header("Training")
-    st.sidebar.select_slider("Learning rate", options=LEARNING_RATE_CHOICES, key="w_lr",
-                             format_func=lambda v: f"{v:g}")
-    st.sidebar.select_slider("Batch size", options=BATCH_CHOICES, key="w_batch")
-    st.sidebar.number_input("Model seed", 0, 10_000, step=1, key="w_seed")
-    st.sidebar.slider("Steps per frame", 1, 500, key="w_spf",
-                      help="Training steps between two redraws of the view.")
+    for name in ("learning_rate", "batch_size", "seed", "steps_per_frame"):
+        control(BY_FIELD[name])
 
 
-def wanted_config(dist: str, data) -> Config | None:
-    """The config the controls describe (None while an upload is missing or invalid)."""
-    common = dict(sigma=float(state.w_sigma), hidden=(int(state.w_width),) * int(state.w_depth),
-                  activation=state.w_act, learning_rate=float(state.w_lr),
-                  batch_size=int(state.w_batch), seed=int(state.w_seed))
-    if dist != UPLOAD:
-        return Config(dataset=dist, n_samples=int(state.w_n), data_seed=int(state.w_dseed), **common)
-    if data is None:
-        return None
-    file_name, points = data
-    x, y = points.column_names
-    scaled = ", standardised" if state.w_csv_std else ""
-    return Config(dataset=f"csv:{file_name} ({x}, {y}{scaled})", n_samples=len(points.points), **common)
+def wanted_setup(dist: str, data) -> Setup | None:
+    """The setup the controls describe (None while an upload is missing or invalid)."""
+    values = {setting.field: state[key] for key, setting in WIDGETS.items()}
+    if dist == UPLOAD:
+        if data is None:
+            return None
+        file_name, points = data
+        x, y = points.column_names
+        scaled = ", standardised" if state.w_csv_std else ""
+        values.update(dataset=f"csv:{file_name} ({x}, {y}{scaled})", n_samples=len(points.points))
+    return Setup.from_values(values)
 
 
-def start_model(config: Config, data) -> None:
+def start_model(config: Config, data) -> bool:
+    """Build a new model; on bad input say why and keep the current one. True if started."""
     points, metadata = None, {}
     if data is not None:
         _, uploaded = data
@@ -139,8 +180,10 @@ def start_model(config: Config, data) -> None:
     try:
         with st.spinner("Building the model and the exact KDE…"):
             session.start(config, points, metadata)
-    except ValueError as error:
-        st.error(f"Could not start a model with these settings: {error}")
+    except InputError as error:
+        st.error(plain(f"Could not start a model with these settings: {error}"))
+        return False
+    return True
 
 
 def keep_current_settings() -> None:
@@ -153,11 +196,19 @@ def keep_current_settings() -> None:
         load_widgets(Setup(config, state.w_spf))
 
 
+def changed_labels(old: Config, new: Config) -> str:
+    """The changed settings by their controls' names, e.g. "σ (log scale), Width"."""
+    labels = {"hidden": "the network's size", "n_samples": "the number of points", "sigma": "σ"}
+    return ", ".join(labels.get(name) or BY_FIELD[name].label for name in changed_fields(old, new))
+
+
 # ---- page ---------------------------------------------------------------------------------
 st.title("DDE Playground")
 if state.notice:
-    st.warning(state.notice)
+    st.warning(plain(state.notice))
     state.notice = None
+if (reason := session.take_pause_reason()) is not None:
+    st.info(reason, icon=":material/pause_circle:")
 
 with st.expander("What am I looking at?", expanded=True, icon=":material/school:"):
     st.markdown(
@@ -176,8 +227,9 @@ with st.expander("What the distributions look like"):
 
 dist, data = sidebar_data()
 sidebar_model()
-config = wanted_config(dist, data)
-setup_query = to_query(Setup(config or Config(), int(state.w_spf)))
+setup = wanted_setup(dist, data)
+config = setup.config if setup is not None else None
+setup_query = to_query(setup or Setup(steps_per_frame=int(state.w_spf)))
 if dist == UPLOAD:
     setup_query["dist"] = "csv"  # uploaded points cannot travel in a link
 if st.query_params.to_dict() != setup_query:
@@ -198,14 +250,13 @@ if config is not None and config != experiment.config:
     else:
         session.pause()
         st.warning(
-            f"You changed {', '.join(changed_fields(experiment.config, config))}. "
+            f"You changed {changed_labels(experiment.config, config)}. "
             f"That needs a new model; the current one ({experiment.step:,} steps) will be replaced. "
             "Download it first if you want to keep it."
         )
         left, right, _ = st.columns([1, 1, 3])
-        if left.button("Start new model", type="primary"):
-            start_model(config, data)
-            st.rerun()
+        if left.button("Start new model", type="primary") and start_model(config, data):
+            st.rerun()  # (a refusal stays on screen: start_model has said why)
         right.button("Keep current model", on_click=keep_current_settings)
 elif config is None and dist == UPLOAD:
     st.caption("Showing the current model; it stays until valid new data is uploaded.")
@@ -225,7 +276,7 @@ def step_once() -> None:
     session.pause()
     try:
         session.tick(int(state.w_spf))
-    except ValueError as error:
+    except InputError as error:
         state.notice = str(error)
 
 

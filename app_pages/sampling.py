@@ -2,21 +2,32 @@
 
 from __future__ import annotations
 
+import time
+
 import numpy as np
 import streamlit as st
 
+from app_pages import widget_state
 from app_pages.charts import chart
 from dde_core import datasets
 from dde_core.comparison import (
-    INITIALISATIONS, SAMPLERS, SamplerSettings, quality_table, run_side_by_side, sigma_ladder,
-    train_ladder,
+    INITIALISATIONS, REFERENCE_SPEED, SAMPLERS, SamplerSettings, estimated_seconds, measured_speed,
+    quality_table, run_side_by_side, sigma_ladder, train_ladder,
 )
+from dde_core.errors import InputError
 from dde_core.experiment import Config, Experiment
 from dde_core.figures import samples_figure
-from dde_core.sharing import SIGMA_CHOICES
+from dde_core.limits import MAX_SAMPLER_CHAIN_STEPS, RUN_BUDGET_SECONDS
+from dde_core.settings import SIGMA_CHOICES
 
 STEP_CHOICES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1.0)
+LADDER_STEPS = 1000  # training steps of each extra DDE of an annealing ladder
 state = st.session_state
+widget_state.remember({
+    "sampling_dist": "8gaussians", "sampling_sigma": 0.2, "sampling_steps": 1500,
+    "sampling_sampler": SAMPLERS[0], "sampling_tau": 2e-3, "sampling_n_steps": 300,
+    "sampling_chains": 1000, "sampling_init": INITIALISATIONS[0], "sampling_seed": 0, "sampling_levels": 4,
+})
 
 st.title("Sampling with Langevin dynamics")
 st.markdown(
@@ -39,9 +50,10 @@ def playground_experiment() -> Experiment | None:
 def train_here() -> None:
     with st.form("sampling_train"):
         columns = st.columns(3)
-        dist = columns[0].selectbox("Distribution", datasets.names(), index=1, key="sampling_dist")
-        sigma = columns[1].select_slider("σ", SIGMA_CHOICES, value=0.2, key="sampling_sigma")
-        steps = columns[2].number_input("Training steps", 100, 20_000, 1500, step=100, key="sampling_steps")
+        dist = columns[0].selectbox("Distribution", datasets.names(), key="sampling_dist")
+        sigma = columns[1].select_slider("σ", SIGMA_CHOICES, key="sampling_sigma")
+        steps = columns[2].number_input("Training steps", 100, 20_000, step=100, key="sampling_steps",
+                                        help="About 100 to 150 steps a second on 2 CPU cores.")
         if st.form_submit_button("Train a model here", type="primary"):
             bar = st.progress(0.0, "Training…")
             try:
@@ -49,7 +61,7 @@ def train_here() -> None:
                 while experiment.step < steps:
                     experiment.advance(min(100, int(steps) - experiment.step))
                     bar.progress(experiment.step / steps, f"Training… step {experiment.step:,}")
-            except ValueError as error:
+            except InputError as error:
                 st.error(f"Could not train: {error}")
                 return
             state.sampling_experiment = experiment
@@ -59,6 +71,9 @@ def train_here() -> None:
 
 from_playground = playground_experiment()
 sources = (["The playground's model"] if from_playground else []) + ["A model trained here"]
+if state.get("sampling_source") not in sources:
+    state.sampling_source = sources[0]
+widget_state.keep(["sampling_source"])
 source = st.radio("Model", sources, horizontal=True, key="sampling_source")
 if source == "A model trained here":
     train_here()
@@ -78,56 +93,97 @@ st.caption(
 columns = st.columns(6)
 sampler = columns[0].selectbox("Sampler", SAMPLERS, key="sampling_sampler")
 step_label = "ε (last level's step)" if sampler == "Annealed Langevin" else "Step size τ"
-step_size = columns[1].select_slider(step_label, STEP_CHOICES, value=2e-3, key="sampling_tau",
+step_size = columns[1].select_slider(step_label, STEP_CHOICES, key="sampling_tau",
                                      format_func=lambda v: f"{v:g}")
 n_steps = columns[2].number_input("Steps" + (" per level" if sampler == "Annealed Langevin" else ""),
-                                  1, 5000, 300, step=50, key="sampling_n_steps")
-n_chains = columns[3].number_input("Chains", 2, 20_000, 1000, step=100, key="sampling_chains")
+                                  1, 5000, step=50, key="sampling_n_steps")
+n_chains = columns[3].number_input("Chains", 2, 20_000, step=100, key="sampling_chains")
 init = columns[4].selectbox("Start from", INITIALISATIONS, key="sampling_init")
-seed = columns[5].number_input("Seed", 0, 10_000, 0, key="sampling_seed")
+seed = columns[5].number_input("Seed", 0, 10_000, key="sampling_seed")
 n_levels = 4
 if sampler == "Annealed Langevin":
-    n_levels = st.slider("Noise levels (σ ladder, ratio 2, ending at the model's σ)", 2, 6, 4,
+    n_levels = st.slider("Noise levels (σ ladder, ratio 2, ending at the model's σ)", 2, 6,
                          key="sampling_levels")
 box = (float(experiment.grid.x_range[0]), float(experiment.grid.x_range[1]))
 settings = SamplerSettings(sampler, float(step_size), int(n_steps), int(n_chains), init, int(seed),
                            box, int(n_levels))
 
 
+def ladder_key() -> tuple:
+    return (id(experiment.model), tuple(sigma_ladder(config.sigma, settings.n_levels)))
+
+
 def ladder_models():
     """The per-level DDEs for annealing, trained once per (model, levels) and kept."""
-    sigmas = sigma_ladder(config.sigma, settings.n_levels)
-    key = (id(experiment.model), tuple(sigmas))
+    key = ladder_key()
     if state.get("sampling_ladder_key") != key:
         bar = st.progress(0.0, "Training the σ ladder (one DDE per level)…")
         state.sampling_ladder = train_ladder(
-            experiment.points, sigmas, reuse=experiment.model, steps=1000,
+            experiment.points, list(key[1]), reuse=experiment.model, steps=LADDER_STEPS,
             progress=lambda done, total: bar.progress(done / total, f"Ladder: {done}/{total} levels"),
         )
         state.sampling_ladder_key = key
     return state.sampling_ladder
 
 
+def estimate() -> float:
+    """About how long this run takes (s): sampling at this session's last measured speed (or
+    the reference machine's), plus training the annealing ladder when it is not trained yet."""
+    seconds = estimated_seconds(settings, len(experiment.points), state.get("sampling_speed", REFERENCE_SPEED))
+    if sampler == "Annealed Langevin" and state.get("sampling_ladder_key") != ladder_key():
+        seconds += (settings.n_levels - 1) * LADDER_STEPS / max(experiment.steps_per_second, 1.0)
+    return seconds
+
+
+def refusal(seconds: float) -> str | None:
+    """Why this run is too costly to start, with what to change (None: it may run)."""
+    chain_steps = settings.n_chains * settings.n_steps * (settings.n_levels if sampler == "Annealed Langevin" else 1)
+    if chain_steps > MAX_SAMPLER_CHAIN_STEPS:
+        return (f"This run asks for {chain_steps:,} chain-steps, more than the {MAX_SAMPLER_CHAIN_STEPS:,} "
+                "allowed per run. Use fewer chains or fewer steps.")
+    if seconds > RUN_BUDGET_SECONDS:
+        return (f"This run would take about {seconds:,.0f} s, more than the {RUN_BUDGET_SECONDS:.0f} s "
+                f"allowed per run (the exact KDE's steps cost in proportion to its "
+                f"{len(experiment.points):,} training points). Use fewer chains or fewer steps.")
+    return None
+
+
 def run() -> None:
-    """Run both samplers chunk by chunk, saving after every chunk so a stop keeps the draws."""
+    """Run both samplers chunk by chunk, saving after every chunk so a stop keeps the draws;
+    stops at the time budget, keeping what was drawn."""
     state.pop("sampling_runs", None)
     try:
         models = ladder_models() if sampler == "Annealed Langevin" else experiment.model
         bar = st.progress(0.0, "Sampling…")
+        started = time.monotonic()
         for runs in run_side_by_side(models, experiment.kde, experiment.points, settings):
             state.sampling_runs = (settings, runs)
             done = runs["DDE"].steps_done
             total = settings.n_steps * (settings.n_levels if sampler == "Annealed Langevin" else 1)
             bar.progress(min(done / total, 1.0), f"Sampling… {done:,} / {total:,} steps")
+            if time.monotonic() - started > RUN_BUDGET_SECONDS and done < total:
+                for run in runs.values():
+                    run.stopped_early = True
+                st.warning(f"Stopped at the {RUN_BUDGET_SECONDS:.0f} s limit per run.")
+                break
+        else:
+            if sampler != "Annealed Langevin":
+                state.sampling_speed = measured_speed(settings, runs, len(experiment.points))
         bar.empty()
-    except ValueError as error:
+    except InputError as error:
         st.error(f"Could not sample: {error}")
 
 
+seconds = estimate()
+too_costly = refusal(seconds)
 buttons = st.columns([1, 1, 5])
-if buttons[0].button("Run samplers", type="primary", key="sampling_run"):
+if buttons[0].button("Run samplers", type="primary", key="sampling_run", disabled=too_costly is not None):
     run()
 buttons[1].button("Stop", key="sampling_stop", help="Stops the run; what was drawn so far is kept.")
+if too_costly:
+    buttons[2].error(too_costly)
+else:
+    buttons[2].caption(f"Estimated time: about {seconds:,.1f} s (runs stop at {RUN_BUDGET_SECONDS:.0f} s).")
 
 
 # ---- results ----------------------------------------------------------------------------

@@ -86,6 +86,13 @@ async function pollFrames(chart, url, everyMs, pollId, step) {
       const isJson = (response.headers.get("content-type") || "").includes("application/json");
       const answer = response.status === 204 || !isJson ? null : await response.json();
       if (chart.pollId !== pollId) return; // the page sent newer data meanwhile
+      if (response.status === 429) {
+        // Too many requests for this session (another copy of the page is polling too):
+        // wait as long as the server asks, then go on.
+        const seconds = Number(response.headers.get("retry-after")) || 1;
+        await new Promise((resolve) => setTimeout(resolve, 1000 * seconds));
+        continue;
+      }
       if (response.status === 200 && answer) {
         if (!answer.running) return; // paused or stopped: the page reruns and says so
         step = answer.step;

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageDraw
 
+from .errors import InputError
 from .figures import density_rgb, quiver_segments
 from .grid import Grid
 from .views import DensityView
@@ -79,7 +80,7 @@ def render_frame(frame: Frame, zmax: float, size: int = 400) -> Image.Image:
 def gif_bytes(frames: list[Frame], zmax: float, size: int = 400, frame_ms: int = 120) -> bytes:
     """An animated GIF of the frames, looping; raises ValueError when there are none."""
     if not frames:
-        raise ValueError("There are no captured frames yet: train for a few frames first.")
+        raise InputError("There are no captured frames yet: train for a few frames first.")
     images = [render_frame(frame, zmax, size) for frame in frames]
     buffer = io.BytesIO()
     images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:],

@@ -34,6 +34,7 @@ from plotly.subplots import make_subplots
 from scipy.stats import gaussian_kde
 
 from . import datasets
+from .errors import InputError
 from .figures import TITLE_FONT, app_style, quiver_segments
 from .grid import Grid
 from .kde import GaussianKDE
@@ -111,7 +112,7 @@ class Subject:
     def test_points(self, n: int, seed: int = 1_000_003) -> np.ndarray:
         """n fresh samples (n, 2) of the toy distribution, from a seed apart from the training seed."""
         if self.dataset not in datasets.names():
-            raise ValueError(f"Fresh held-out samples need a toy distribution, but this model was trained on "
+            raise InputError(f"Fresh held-out samples need a toy distribution, but this model was trained on "
                              f"{self.dataset!r}, which has no sampler. Train a model on a toy distribution instead.")
         return datasets.sample(self.dataset, n, seed=self.data_seed + seed).astype(np.float64)
 
@@ -315,7 +316,7 @@ def crossover(rows: Sequence[dict], slow: str = "kde", fast: str = "dde") -> Cro
     usable = sorted((r for r in rows if r.get(f"{slow}_seconds") is not None
                      and r.get(f"{fast}_seconds") is not None), key=lambda r: r["D"])
     if not usable:
-        raise ValueError(f"No row has both {slow} and {fast} times; run the timing first.")
+        raise InputError(f"No row has both {slow} and {fast} times; run the timing first.")
     logs = [(math.log(r["D"]), math.log(r[f"{slow}_seconds"] / r[f"{fast}_seconds"])) for r in usable]
     ratio = math.exp(logs[-1][1])
     largest = int(usable[-1]["D"])
@@ -342,9 +343,9 @@ def read_timing_json(path: str | Path) -> dict | None:
     try:
         data = json.loads(path.read_text())
     except (OSError, ValueError) as error:
-        raise ValueError(f"{path.name} is not a readable benchmark result ({error}); run the bench again.") from None
+        raise InputError(f"{path.name} is not a readable benchmark result ({error}); run the bench again.") from None
     if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
-        raise ValueError(f"{path.name} has no 'rows' list; run `python bench/bench_claims.py` again.")
+        raise InputError(f"{path.name} has no 'rows' list; run `python bench/bench_claims.py` again.")
     return data
 
 
@@ -499,7 +500,7 @@ def sigma_sweep(
     steps = check_positive_int(steps, "steps")
     sigmas = sorted({check_sigma(s) for s in sigmas})
     if not sigmas:
-        raise ValueError("Give at least one σ to sweep, such as 0.1, 0.2, 0.4.")
+        raise InputError("Give at least one σ to sweep, such as 0.1, 0.2, 0.4.")
     points = check_points(points, "points", min_points=2)
     test = check_points(test_points, "test_points", min_points=2, dim=points.shape[1])
     report = SweepReport(steps, len(test), len(points))
@@ -530,7 +531,7 @@ def curl(jacobian: np.ndarray) -> np.ndarray:
     """
     jacobian = np.asarray(jacobian, dtype=np.float64)
     if jacobian.shape[-2:] != (2, 2):
-        raise ValueError(f"The curl here needs 2-D Jacobians of shape (..., 2, 2), got {jacobian.shape}.")
+        raise InputError(f"The curl here needs 2-D Jacobians of shape (..., 2, 2), got {jacobian.shape}.")
     return jacobian[..., 1, 0] - jacobian[..., 0, 1]
 
 
@@ -577,7 +578,7 @@ def _circle(centre: Sequence[float], radius: float, n: int) -> tuple[np.ndarray,
 def _check_loop(centre: Sequence[float], radius: float) -> tuple[np.ndarray, float]:
     centre_array = np.asarray(centre, dtype=np.float64)
     if centre_array.shape != (2,) or not np.isfinite(centre_array).all():
-        raise ValueError(f"The loop's centre must be two finite numbers (x₁, x₂), got {centre!r}.")
+        raise InputError(f"The loop's centre must be two finite numbers (x₁, x₂), got {centre!r}.")
     return centre_array, check_positive_float(radius, "The loop's radius")
 
 

@@ -12,6 +12,7 @@ from typing import Iterator, Sequence
 
 import numpy as np
 
+from .errors import InputError
 from .kde import GaussianKDE
 from .metrics import energy_distance, mmd_squared, sliced_wasserstein
 from .model import DDE
@@ -21,6 +22,7 @@ from .validation import check_points, check_positive_float, check_positive_int, 
 __all__ = [
     "SamplerSettings", "INITIALISATIONS", "SAMPLERS", "initial_points", "sigma_ladder",
     "train_ladder", "run_side_by_side", "quality_table", "dde_target", "kde_target",
+    "Speed", "REFERENCE_SPEED", "estimated_seconds", "measured_speed",
 ]
 
 INITIALISATIONS = ("uniform box", "gaussian", "data")
@@ -46,14 +48,53 @@ class SamplerSettings:
 
     def validated(self) -> "SamplerSettings":
         if self.sampler not in SAMPLERS:
-            raise ValueError(f"Unknown sampler {self.sampler!r}; choose one of {', '.join(SAMPLERS)}.")
+            raise InputError(f"Unknown sampler {self.sampler!r}; choose one of {', '.join(SAMPLERS)}.")
         if self.init not in INITIALISATIONS:
-            raise ValueError(f"Unknown start {self.init!r}; choose one of {', '.join(INITIALISATIONS)}.")
+            raise InputError(f"Unknown start {self.init!r}; choose one of {', '.join(INITIALISATIONS)}.")
         check_positive_float(self.step_size, "step size")
         check_positive_int(self.n_steps, "number of steps")
         check_positive_int(self.n_chains, "number of chains", minimum=2)
         check_positive_int(self.n_levels, "number of noise levels", minimum=2)
         return self
+
+
+@dataclass(frozen=True)
+class Speed:
+    """How fast ULA runs, for estimating a run's time before it starts.
+
+    dde_chain_steps: chain-steps per second on a DDE (one network pass each);
+    kde_kernel_evaluations: chain-steps × training points per second on the exact KDE
+    (its cost per step grows with the number of training points D).
+    """
+
+    dde_chain_steps: float
+    kde_kernel_evaluations: float
+
+
+# Measured on the 2-core reference machine (bench/RESULTS.md §3: ULA, 10,000 chains,
+# D = 10,000: 2.0e6 and 2.1e4 chain-steps/s); a session's own runs replace it.
+REFERENCE_SPEED = Speed(dde_chain_steps=2.0e6, kde_kernel_evaluations=2.1e8)
+# Cost of a step relative to ULA: MALA also evaluates log π; Ozaki also the Hessian.
+STEP_COST = {"ULA": 1.0, "MALA": 2.0, "Ozaki": 3.0, "Annealed Langevin": 1.0}
+
+
+def _chain_steps(settings: SamplerSettings) -> int:
+    levels = settings.n_levels if settings.sampler == "Annealed Langevin" else 1
+    return settings.n_chains * settings.n_steps * levels
+
+
+def estimated_seconds(settings: SamplerSettings, n_points: int, speed: Speed = REFERENCE_SPEED) -> float:
+    """About how long ``run_side_by_side`` takes for both models (seconds), on ``n_points``
+    training points: chain-steps × step cost × (1 / DDE speed + D / KDE speed)."""
+    per_chain_step = 1.0 / speed.dde_chain_steps + n_points / speed.kde_kernel_evaluations
+    return _chain_steps(settings) * STEP_COST[settings.sampler] * per_chain_step
+
+
+def measured_speed(settings: SamplerSettings, runs: dict[str, SamplerRun], n_points: int) -> Speed:
+    """The ``Speed`` a finished run showed (to estimate the next run more closely)."""
+    cost = STEP_COST[settings.sampler]
+    return Speed(runs["DDE"].chain_steps_per_second * cost,
+                 runs["KDE"].chain_steps_per_second * cost * n_points)
 
 
 def initial_points(init: str, n: int, data: np.ndarray, box: tuple[float, float], seed: int) -> np.ndarray:
@@ -65,7 +106,7 @@ def initial_points(init: str, n: int, data: np.ndarray, box: tuple[float, float]
         return rng.standard_normal((n, data.shape[1]))
     if init == "data":
         return np.asarray(data, np.float64)[rng.integers(0, len(data), n)]
-    raise ValueError(f"Unknown start {init!r}; choose one of {', '.join(INITIALISATIONS)}.")
+    raise InputError(f"Unknown start {init!r}; choose one of {', '.join(INITIALISATIONS)}.")
 
 
 def sigma_ladder(sigma: float, n_levels: int, ratio: float = 2.0) -> list[float]:

@@ -23,12 +23,14 @@ from .kde import GaussianKDE
 from .metrics import denoising_error, kl_on_grid, mean_log_likelihood
 from .model import DDE
 from .normalization import log_z_grid, mass_on_grid
-from .validation import check_points, check_positive_int
+from .errors import InputError
+from .validation import check_points, check_positive_int, check_sigma, check_spread
 from .views import DensityView, density_view
 
 __all__ = ["Config", "Experiment", "Record", "evaluate"]
 
 GRID_SIZE = 100  # cells per side of the live view and of the live KL
+MAX_EXTENT_IN_SIGMAS = 2_000  # wider data: one view cell would hold 20σ, and the KL would mean nothing
 MONITOR_BATCH = 2048  # held-out noisy pairs for the loss curves
 
 
@@ -98,8 +100,9 @@ class Experiment:
         self.config = config
         if points is None:
             points = datasets.sample(config.dataset, config.n_samples, config.data_seed)
-        self.points = check_points(points, "points", min_points=2, dim=2).astype(np.float32)
-        self.grid = grid or _default_grid(config.dataset, self.points)
+        points = check_spread(check_points(points, "points", min_points=2, dim=2))
+        self.points = check_scale(points, config.sigma).astype(np.float32)
+        self.grid = grid or _default_grid(config.dataset, self.points, config.sigma)
         self.model = config.model()
         self.model.partial_fit(self.points, steps=1)  # validates settings, traces the step
         self.kde = GaussianKDE(sigma=config.sigma).fit(self.points)
@@ -149,11 +152,30 @@ class Experiment:
         }
 
 
-def _default_grid(dataset: str, points: np.ndarray) -> Grid:
-    """[−4, 4]² for the toy sets (NOTES.md §1); a box around the data otherwise."""
+def check_scale(points: np.ndarray, sigma: float) -> np.ndarray:
+    """Return ``points`` (n, 2) if the view grid can show their KDE at ``sigma``.
+
+    The grid has ``GRID_SIZE`` cells a side over the data's extent; data wider than
+    ``MAX_EXTENT_IN_SIGMAS`` σ would make every Gaussian bump far narrower than a cell,
+    so neither the picture nor the KL on the grid would mean anything.
+    """
+    sigma = check_sigma(sigma)
+    extent = float(np.ptp(points, axis=0).max())
+    if extent > MAX_EXTENT_IN_SIGMAS * sigma:
+        raise InputError(
+            f"The points span {extent:.3g} units, more than {MAX_EXTENT_IN_SIGMAS:,} times σ = {sigma:g}: "
+            "each point's Gaussian bump would be far smaller than one cell of the view. Standardise "
+            "the data (or rescale it) or choose a larger σ."
+        )
+    return points
+
+
+def _default_grid(dataset: str, points: np.ndarray, sigma: float) -> Grid:
+    """[−4, 4]² for the toy sets (NOTES.md §1); otherwise a box around the data widened by
+    3σ on every side, so the KDE's mass is on the grid however small the data's spread."""
     if dataset in datasets.names():
         return Grid(n=GRID_SIZE)
-    return Grid.around(points, n=GRID_SIZE)
+    return Grid.around(points, n=GRID_SIZE, pad=3.0 * sigma)
 
 
 def _monitor_batch(points: np.ndarray, config: Config) -> tuple[np.ndarray, np.ndarray]:

@@ -6,6 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from .errors import InputError
 from .validation import check_points, check_positive_int
 
 __all__ = ["Grid"]
@@ -28,15 +29,16 @@ class Grid:
         check_positive_int(self.n, "grid size n", minimum=2)
         for name, (low, high) in (("x_range", self.x_range), ("y_range", self.y_range)):
             if not (np.isfinite(low) and np.isfinite(high) and high > low):
-                raise ValueError(f"{name} must be (low, high) with low < high, got {(low, high)}.")
+                raise InputError(f"{name} must be (low, high) with low < high, got {(low, high)}.")
 
     @classmethod
-    def around(cls, points: np.ndarray, n: int = 200, margin: float = 0.15) -> "Grid":
-        """A square grid holding ``points`` plus a relative ``margin`` on every side."""
+    def around(cls, points: np.ndarray, n: int = 200, margin: float = 0.15, pad: float = 0.0) -> "Grid":
+        """A square grid holding ``points`` plus a relative ``margin`` and an absolute ``pad``
+        (in data units, e.g. 3σ for a KDE's tails) on every side."""
         points = check_points(points, "points", dim=2)
         low, high = points.min(axis=0), points.max(axis=0)
         centre = (low + high) / 2
-        half = max(float((high - low).max()) / 2, 1e-6) * (1 + 2 * margin)
+        half = max(float((high - low).max()) / 2, 1e-6) * (1 + 2 * margin) + pad
         return cls(
             (float(centre[0] - half), float(centre[0] + half)),
             (float(centre[1] - half), float(centre[1] + half)),

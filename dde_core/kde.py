@@ -20,6 +20,7 @@ import math
 import numpy as np
 import tensorflow as tf
 
+from .errors import InputError
 from .validation import check_points, check_positive_int, check_sigma
 
 __all__ = ["GaussianKDE"]
@@ -88,7 +89,7 @@ class GaussianKDE:
 
     def _check_fitted(self) -> None:
         if not hasattr(self, "train_"):
-            raise ValueError("This GaussianKDE is not fitted yet: call fit(X) first.")
+            raise InputError("This GaussianKDE is not fitted yet: call fit(X) first.")
 
     def _queries(self, Y: np.ndarray) -> np.ndarray:
         self._check_fitted()

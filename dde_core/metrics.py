@@ -17,6 +17,7 @@ import numpy as np
 from scipy.spatial.distance import cdist, pdist
 from scipy.special import logsumexp
 
+from .errors import InputError
 from .normalization import check_log_values
 from .validation import check_points, check_positive_float, check_positive_int
 
@@ -43,7 +44,7 @@ def kl_on_grid(log_p: np.ndarray, log_q: np.ndarray) -> float:
     log_p = check_log_values(log_p, "log_p")
     log_q = check_log_values(log_q, "log_q")
     if log_p.shape != log_q.shape:
-        raise ValueError(
+        raise InputError(
             f"log_p has shape {log_p.shape} but log_q has shape {log_q.shape}; "
             "evaluate both densities on the same grid cells."
         )
@@ -63,12 +64,12 @@ def mean_log_likelihood(log_density_values: np.ndarray) -> tuple[float, float]:
     if values.ndim == 2 and values.shape[1] == 1:
         values = values[:, 0]
     if values.ndim != 1 or values.size < 2:
-        raise ValueError(
+        raise InputError(
             "log_density_values must be a 1-D array with at least 2 values, "
             f"got shape {values.shape}."
         )
     if not np.isfinite(values).all():
-        raise ValueError(
+        raise InputError(
             f"log_density_values has {int((~np.isfinite(values)).sum())} non-finite value(s); "
             "a -inf means the model gives a test point zero density (its mean is -inf)."
         )
@@ -80,7 +81,7 @@ def _check_pair(X: Any, Y: Any) -> tuple[np.ndarray, np.ndarray]:
     X = check_points(X, "X", min_points=2)
     Y = check_points(Y, "Y", min_points=2)
     if X.shape[1] != Y.shape[1]:
-        raise ValueError(
+        raise InputError(
             f"X has {X.shape[1]} columns but Y has {Y.shape[1]}; "
             "both samples must live in the same dimension."
         )
@@ -108,7 +109,7 @@ def _median_distance(X: np.ndarray, Y: np.ndarray) -> float:
     """Median Euclidean distance over all pairs of the pooled sample."""
     median = float(np.median(pdist(np.concatenate([X, Y]))))
     if median <= 0:
-        raise ValueError(
+        raise InputError(
             "The median pairwise distance of the pooled samples is 0 (most points coincide); "
             "pass an explicit bandwidth."
         )

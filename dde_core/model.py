@@ -28,14 +28,14 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from .activations import ACTIVATIONS
 from .device import device_name
+from .errors import InputError
 from .metrics import denoising_error
 from .validation import check_points, check_positive_float, check_positive_int, check_sigma
 
 __all__ = ["DDE", "ACTIVATIONS", "TrainingHistory"]
 
-# Activations with a continuous second derivative: the Hessian of f must exist.
-ACTIVATIONS = ("softplus", "tanh", "silu", "gelu", "sigmoid")
 
 
 @keras.saving.register_keras_serializable(package="dde_core")
@@ -159,11 +159,11 @@ class DDE:
     def _check_params(self) -> None:
         check_sigma(self.sigma)
         if not isinstance(self.hidden, (tuple, list)) or not self.hidden:
-            raise ValueError(f"hidden must be a non-empty list of layer widths, got {self.hidden!r}.")
+            raise InputError(f"hidden must be a non-empty list of layer widths, got {self.hidden!r}.")
         for width in self.hidden:
             check_positive_int(width, "each hidden layer width")
         if self.activation not in ACTIVATIONS:
-            raise ValueError(
+            raise InputError(
                 f"activation {self.activation!r} is not twice differentiable or not supported; "
                 f"choose one of {', '.join(ACTIVATIONS)}."
             )
@@ -171,7 +171,7 @@ class DDE:
         check_positive_int(self.batch_size, "batch_size")
         check_positive_int(self.steps, "steps")
         if not (isinstance(self.ema, (int, float)) and 0.0 <= self.ema < 1.0):
-            raise ValueError(f"ema must be a number in [0, 1), got {self.ema!r}.")
+            raise InputError(f"ema must be a number in [0, 1), got {self.ema!r}.")
         check_positive_int(self.seed, "seed", minimum=0)
 
     def _build_network(self, n_dims: int) -> keras.Model:
@@ -214,7 +214,7 @@ class DDE:
         steps = check_positive_int(steps, "steps")
         if not hasattr(self, "network_"):
             if X is None:
-                raise ValueError("This DDE has no data yet: call fit(X) or partial_fit(X, steps).")
+                raise InputError("This DDE has no data yet: call fit(X) or partial_fit(X, steps).")
             self._check_params()
             X = check_points(X, "X", min_points=2, dtype=np.float32)
             self._initialise(X.shape[1])
@@ -222,14 +222,14 @@ class DDE:
             X = check_points(X, "X", min_points=2, dim=self.n_dims_, dtype=np.float32)
             self._data = tf.constant(X)
         if not hasattr(self, "_data"):
-            raise ValueError("This DDE has no training data (it was loaded from a file): pass X.")
+            raise InputError("This DDE has no training data (it was loaded from a file): pass X.")
         if not self.history_.steps:  # warm-up: trace and optimise the graph, zero steps
             self._train_steps(self._data, tf.constant(0, tf.int32))
         start = time.perf_counter()
         loss = float(self._train_steps(self._data, tf.constant(steps, tf.int32)))
         self.history_.add(self.n_steps_, loss, steps, time.perf_counter() - start)
         if not math.isfinite(loss):
-            raise ValueError(
+            raise InputError(
                 "Training diverged (the loss became NaN or infinite). "
                 "Lower the learning rate or raise sigma, then start again."
             )
@@ -244,7 +244,7 @@ class DDE:
     # -- evaluation --------------------------------------------------------------------
     def _check_fitted(self) -> None:
         if not hasattr(self, "average_"):
-            raise ValueError("This DDE is not fitted yet: call fit(X) first.")
+            raise InputError("This DDE is not fitted yet: call fit(X) first.")
 
     def _inputs(self, Y: np.ndarray) -> tf.Tensor:
         self._check_fitted()
@@ -282,7 +282,7 @@ class DDE:
         self._check_fitted()
         path = Path(path)
         if path.suffix != ".keras":
-            raise ValueError(f"Model files end in .keras, got {path.name!r}.")
+            raise InputError(f"Model files end in .keras, got {path.name!r}.")
         self.average_.metadata = {
             "sigma": self.sigma_,
             "params": self.get_params(),
@@ -297,13 +297,13 @@ class DDE:
         """Read a model written by ``save``; it evaluates at once and can train on new X."""
         path = Path(path)
         if not path.is_file():
-            raise ValueError(f"No model file at {str(path)!r}.")
+            raise InputError(f"No model file at {str(path)!r}.")
         try:
             network = keras.models.load_model(path)
         except Exception as error:  # Keras raises many types for a bad file
-            raise ValueError(f"{path.name!r} is not a DDE model file: {error}") from None
+            raise InputError(f"{path.name!r} is not a DDE model file: {error}") from None
         if not isinstance(network, ScalarNetwork):
-            raise ValueError(f"{path.name!r} holds a Keras model, but not a DDE network.")
+            raise InputError(f"{path.name!r} holds a Keras model, but not a DDE network.")
         params = dict(network.metadata["params"])
         params["hidden"] = tuple(params["hidden"])
         model = cls(**params)

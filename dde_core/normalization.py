@@ -19,6 +19,7 @@ from typing import Any, Callable
 import numpy as np
 from scipy.special import logsumexp
 
+from .errors import InputError
 from .grid import Grid
 from .validation import check_points, check_positive_float, check_positive_int
 
@@ -43,18 +44,18 @@ def check_log_values(values: Any, name: str) -> np.ndarray:
     try:
         array = np.asarray(values, dtype=np.float64)
     except (TypeError, ValueError):
-        raise ValueError(f"{name} must be a numeric array of log-density values.") from None
+        raise InputError(f"{name} must be a numeric array of log-density values.") from None
     if array.size == 0:
-        raise ValueError(f"{name} is empty; pass the log-density at every grid cell.")
+        raise InputError(f"{name} is empty; pass the log-density at every grid cell.")
     if np.isnan(array).any():
-        raise ValueError(
+        raise InputError(
             f"{name} contains {int(np.isnan(array).sum())} NaN value(s); "
             "the model produced invalid outputs there (check its inputs and weights)."
         )
     if np.isposinf(array).any():
-        raise ValueError(f"{name} contains +inf; a log-density must be finite or -inf.")
+        raise InputError(f"{name} contains +inf; a log-density must be finite or -inf.")
     if not np.isfinite(array).any():
-        raise ValueError(f"{name} is -inf everywhere: the density has no mass on these cells.")
+        raise InputError(f"{name} is -inf everywhere: the density has no mass on these cells.")
     return array
 
 
@@ -62,7 +63,7 @@ def _grid_values(log_f: Any, grid: Grid, name: str) -> np.ndarray:
     """Validated values at ``grid.points``, flattened to shape (n * n,)."""
     array = check_log_values(log_f, name)
     if array.shape not in ((grid.n, grid.n), (grid.n * grid.n,)):
-        raise ValueError(
+        raise InputError(
             f"{name} has shape {array.shape} but the grid has {grid.n}×{grid.n} cells; "
             f"pass values at grid.points with shape ({grid.n}, {grid.n}) or ({grid.n * grid.n},)."
         )
@@ -103,18 +104,18 @@ class GaussianProposal:
     def __init__(self, mean: Any, scale: Any = 1.0) -> None:
         mean_array = np.atleast_1d(np.asarray(mean, dtype=np.float64))
         if mean_array.ndim != 1 or not np.isfinite(mean_array).all():
-            raise ValueError(
+            raise InputError(
                 f"mean must be a finite vector of shape (d,), got shape {mean_array.shape}."
             )
         try:
             scale_array = np.broadcast_to(np.asarray(scale, dtype=np.float64), mean_array.shape)
         except (TypeError, ValueError):
-            raise ValueError(
+            raise InputError(
                 f"scale must be a positive number or an array of shape ({mean_array.size},) "
                 f"like mean, got {scale!r}."
             ) from None
         if not (np.isfinite(scale_array).all() and (scale_array > 0).all()):
-            raise ValueError(
+            raise InputError(
                 "scale must be a positive finite number or one per dimension "
                 f"(shape ({mean_array.size},)), got {scale!r}."
             )
@@ -137,7 +138,7 @@ class GaussianProposal:
         inflate = check_positive_float(inflate, "inflate")
         std = points.std(axis=0)
         if (std <= 0).any():
-            raise ValueError(
+            raise InputError(
                 f"points do not vary along dimension(s) {np.flatnonzero(std <= 0).tolist()}; "
                 "a Gaussian proposal needs a positive spread in every dimension."
             )
@@ -184,14 +185,14 @@ def _batch_log_weights(
     """log w = f(y) − log q(y) for ``size`` fresh draws y ~ q; shape (size,)."""
     Y = np.asarray(sample(size, rng), dtype=np.float64)
     if Y.ndim != 2 or Y.shape[0] != size:
-        raise ValueError(f"sample({size}, rng) must return shape ({size}, d), got {Y.shape}.")
+        raise InputError(f"sample({size}, rng) must return shape ({size}, d), got {Y.shape}.")
     log_weights = []
     for name, fn in (("log_f", log_f), ("log_q", log_q)):
         values = np.asarray(fn(Y), dtype=np.float64).reshape(-1)
         if values.shape != (size,):
-            raise ValueError(f"{name} must return one value per point, shape ({size},).")
+            raise InputError(f"{name} must return one value per point, shape ({size},).")
         if not np.isfinite(values).all():
-            raise ValueError(
+            raise InputError(
                 f"{name} returned {int((~np.isfinite(values)).sum())} non-finite value(s) "
                 "at proposal draws; the target and proposal must be finite wherever q samples."
             )

@@ -29,6 +29,7 @@ from typing import Callable, Iterator, Protocol, Sequence
 import numpy as np
 import tensorflow as tf
 
+from .errors import InputError
 from .kde import GaussianKDE
 from .model import DDE, network_hessian, network_score
 from .validation import check_points, check_positive_float, check_positive_int
@@ -236,7 +237,7 @@ def _check_run_args(target, x0, step_size, n_steps, method=None):
     tau = check_positive_float(step_size, "step size")
     n_steps = check_positive_int(n_steps, "number of steps")
     if method is not None and method not in METHODS:
-        raise ValueError(f"Unknown sampler {method!r}; choose one of {', '.join(METHODS)}.")
+        raise InputError(f"Unknown sampler {method!r}; choose one of {', '.join(METHODS)}.")
     return x0, tau, n_steps
 
 
@@ -328,9 +329,9 @@ def annealed_langevin(
     """
     sigmas = [check_positive_float(s, "each sigma level") for s in sigmas]
     if len(targets) != len(sigmas) or not targets:
-        raise ValueError("annealed Langevin needs one target per sigma level, and at least one level.")
+        raise InputError("annealed Langevin needs one target per sigma level, and at least one level.")
     if any(a <= b for a, b in zip(sigmas, sigmas[1:])):
-        raise ValueError("sigma levels must decrease strictly, largest first.")
+        raise InputError("sigma levels must decrease strictly, largest first.")
     x, epsilon, steps_per_level = _check_run_args(targets[0], x0, epsilon, steps_per_level)
     trajectory, seconds, stopped, total = [x[:n_tracked].copy()], 0.0, False, 0
     n_total = steps_per_level * len(sigmas)

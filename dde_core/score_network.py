@@ -31,6 +31,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from .errors import InputError
 from .model import DDE, _in_batches
 
 __all__ = ["ScoreNetwork", "VectorNetwork"]
@@ -82,18 +83,18 @@ class ScoreNetwork(DDE):
         return _in_batches(lambda y: _field_jacobian(self.average_, y), Y, batch_size)
 
     def log_density(self, Y: np.ndarray, batch_size: int = 65536) -> np.ndarray:
-        raise ValueError("A direct score network has no density (its field need not be a gradient); "
+        raise InputError("A direct score network has no density (its field need not be a gradient); "
                          "use a DDE for log-densities.")
 
     def hessian(self, Y: np.ndarray, batch_size: int = 16384) -> np.ndarray:
-        raise ValueError("A direct score network has no Hessian; use jacobian(Y) for ∂s/∂x.")
+        raise InputError("A direct score network has no Hessian; use jacobian(Y) for ∂s/∂x.")
 
     def save(self, path: str | Path, metadata: dict | None = None) -> Path:
-        raise ValueError("Saving a direct score network is not supported; it exists for comparisons.")
+        raise InputError("Saving a direct score network is not supported; it exists for comparisons.")
 
     @classmethod
     def load(cls, path: str | Path) -> "ScoreNetwork":
-        raise ValueError("Loading a direct score network is not supported; train one with fit(X).")
+        raise InputError("Loading a direct score network is not supported; train one with fit(X).")
 
 
 @tf.function(reduce_retracing=True)

@@ -8,9 +8,13 @@ State, training loop and view are kept apart (as in TensorFlow Playground):
 chunk of ``steps_per_frame`` steps, then a captured frame) until ``pause``;
 the page only reads ``latest_frame`` a few times a second and draws it, so
 drawing never waits for training and training never waits for the browser.
-The trainer stops by itself when the page stops asking for frames
-(``heartbeat``) for ``idle_seconds``: a closed tab frees its CPU at once and
-its memory with the session.
+The trainer pauses by itself, and records why in ``pause_reason`` for the page
+to say when it is next drawn, when its tab is no longer connected
+(``is_connected``, given by the app: a closed tab, a dropped connection, an ended
+session) or when neither the page nor its live panel has asked for anything
+(``heartbeat``) for ``idle_seconds``. So a closed tab frees its CPU at once, and
+its memory with the session; a client polling a closed tab's frames cannot keep
+its trainer going.
 
 Every method that trains, replaces or reads the model holds the session's
 lock, so two threads (the trainer, a click's rerun) never touch one model at once.
@@ -24,11 +28,14 @@ import threading
 import time
 from dataclasses import asdict
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 
 from .animation import FrameBuffer, frame_from_view, gif_bytes
+from .errors import InputError
 from .experiment import Config, Experiment
+from .limits import TRAINER_IDLE_SECONDS
 
 __all__ = ["PlaygroundSession", "changed_fields"]
 
@@ -41,14 +48,17 @@ def changed_fields(old: Config, new: Config) -> list[str]:
 class PlaygroundSession:
     """State of the playground page for one person."""
 
-    def __init__(self, frame_capacity: int = 120, idle_seconds: float = 10.0):
+    def __init__(self, frame_capacity: int = 120, idle_seconds: float = TRAINER_IDLE_SECONDS,
+                 is_connected: Callable[[], bool] | None = None):
         self.experiment: Experiment | None = None
         self.frames = FrameBuffer(frame_capacity)
         self.running = False
         self.extra_metadata: dict = {}
         self.lock = threading.RLock()
         self.idle_seconds = idle_seconds
+        self.is_connected = is_connected or (lambda: True)
         self.last_error: str | None = None
+        self.pause_reason: str | None = None
         self._last_seen = time.monotonic()
         self._trainer: threading.Thread | None = None
 
@@ -56,9 +66,10 @@ class PlaygroundSession:
     def play(self, steps_per_frame: int) -> None:
         """Train in the background, ``steps_per_frame`` steps per captured frame."""
         if self.experiment is None:
-            raise ValueError("There is no model to train yet.")
+            raise InputError("There is no model to train yet.")
         self.steps_per_frame = int(steps_per_frame)
         self.last_error = None
+        self.pause_reason = None
         self.heartbeat()
         self.running = True
         if self._trainer is None or not self._trainer.is_alive():
@@ -78,14 +89,35 @@ class PlaygroundSession:
 
     def _train(self) -> None:
         while self.running:
-            if time.monotonic() - self._last_seen > self.idle_seconds:
+            reason = self._reason_to_pause()
+            if reason:
+                self.pause_reason = reason
                 self.running = False  # nobody is watching: stop using the CPU
                 break
             try:
                 self.tick(self.steps_per_frame)
-            except ValueError as error:
-                self.last_error = str(error)
+            except Exception as error:  # noqa: BLE001  any failure ends training, and is shown
+                self.last_error = str(error) if isinstance(error, ValueError) else (
+                    f"an internal error ({type(error).__name__}: {error}); please report it")
+                self.running = False
                 break
+
+    def _reason_to_pause(self) -> str | None:
+        """Why the trainer should pause now, in words for the person (None: keep training)."""
+        step = self.experiment.step if self.experiment is not None else 0
+        if not self.is_connected():
+            return (f"Training paused at step {step:,} because this tab lost its connection to the "
+                    "server. Press Play to continue.")
+        idle = time.monotonic() - self._last_seen
+        if idle > self.idle_seconds:
+            return (f"Training paused at step {step:,}: nothing on this page was seen for "
+                    f"{idle:.0f} s, so the CPU was freed for others. Press Play to continue.")
+        return None
+
+    def take_pause_reason(self) -> str | None:
+        """Why the trainer paused by itself, once (the page shows it, then it is gone)."""
+        reason, self.pause_reason = self.pause_reason, None
+        return reason
 
     @property
     def latest_frame(self):
@@ -110,14 +142,14 @@ class PlaygroundSession:
     def reset(self) -> Experiment:
         """Same config and data, new untrained model."""
         if self.experiment is None:
-            raise ValueError("There is no model to reset yet.")
+            raise InputError("There is no model to reset yet.")
         return self.start(self.experiment.config, self.experiment.points, self.extra_metadata)
 
     def tick(self, steps: int) -> None:
         """Train ``steps`` steps now and capture the frame; stops running if training fails."""
         with self.lock:
             if self.experiment is None:
-                raise ValueError("There is no model yet.")
+                raise InputError("There is no model yet.")
             try:
                 view = self.experiment.advance(steps)
             except ValueError:
@@ -141,7 +173,7 @@ class PlaygroundSession:
     def model_bytes(self) -> bytes:
         """The trained model as the bytes of a ``.keras`` file."""
         if self.experiment is None:
-            raise ValueError("There is no model to download yet.")
+            raise InputError("There is no model to download yet.")
         with tempfile.TemporaryDirectory() as folder, self.lock:
             path = Path(folder) / "dde.keras"
             self.experiment.model.save(path, metadata={
@@ -151,5 +183,5 @@ class PlaygroundSession:
     def replay_gif(self) -> bytes:
         """All captured frames as an animated GIF (same colour scale as the KDE panel)."""
         if self.experiment is None:
-            raise ValueError("There is no model yet.")
+            raise InputError("There is no model yet.")
         return gif_bytes(self.frames.frames, zmax=self.experiment.zmax)

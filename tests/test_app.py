@@ -74,7 +74,7 @@ def test_changing_sigma_after_training_asks_first():
     at = open_app(spf="10")
     at.button(key="step").click().run()
     at.select_slider(key="w_sigma").set_value(0.5).run()
-    assert "needs a new model" in at.warning[0].value and "sigma" in at.warning[0].value
+    assert "needs a new model" in at.warning[0].value and "You changed σ." in at.warning[0].value
     assert session(at).experiment.config.sigma == 0.2  # nothing lost yet
     keep = next(b for b in at.button if b.label == "Keep current model")
     keep.click().run()

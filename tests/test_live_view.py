@@ -1,30 +1,19 @@
 """The live panel's frames route (app_pages/live_view.py), called as Starlette calls it."""
 
-import asyncio
 import gc
 import json
-from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from starlette.requests import Request
-
 from app_pages import live_view
 from dde_core.experiment import Config
 from dde_core.session import PlaygroundSession
+from tests.live_route import get
 
 
 def small_session(**changes) -> PlaygroundSession:
     session = PlaygroundSession()
     session.start(Config(**{"n_samples": 600, "hidden": (8,), "batch_size": 128, **changes}))
     return session
-
-
-def get(token: str, query: str = ""):
-    request = Request({"type": "http", "method": "GET", "path": f"/live/{token}", "headers": [],
-                       "path_params": {"token": token}, "query_string": query.encode()})
-    # A fresh thread for the event loop: the browser tests' Playwright may own this thread's.
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, live_view.live_frame(request)).result()
 
 
 def answer(response) -> dict:
