@@ -1,6 +1,8 @@
 """dde_core: Denoising Density Estimators in TensorFlow, checked against the exact KDE.
 
-Importing the package only defines names; nothing is computed or downloaded.
+Importing the package only defines names; nothing is computed or downloaded, and
+TensorFlow is imported only when ``DDE`` or ``GaussianKDE`` is first used (so
+``import dde_core`` and the command line's argument checks are fast).
 
     >>> from dde_core import DDE, GaussianKDE, datasets
     >>> X = datasets.sample("2spirals", 10_000, seed=0)
@@ -8,9 +10,33 @@ Importing the package only defines names; nothing is computed or downloaded.
     >>> kde = GaussianKDE(sigma=0.2).fit(X)        # the target the model converges to
 """
 
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
 from . import datasets
+from .activations import ACTIVATIONS
 from .grid import Grid
-from .kde import GaussianKDE
-from .model import ACTIVATIONS, DDE
+
+if TYPE_CHECKING:
+    from .kde import GaussianKDE
+    from .model import DDE
 
 __all__ = ["ACTIVATIONS", "DDE", "GaussianKDE", "Grid", "datasets"]
+
+# Names whose modules import TensorFlow: name -> submodule, imported on first use (PEP 562).
+_LAZY = {"DDE": "model", "GaussianKDE": "kde"}
+
+
+def __getattr__(name: str) -> Any:
+    """Import a TensorFlow-backed name from its submodule the first time it is asked for."""
+    if name not in _LAZY:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
+    globals()[name] = value  # later lookups skip __getattr__
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *__all__})

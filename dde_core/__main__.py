@@ -1,10 +1,7 @@
-"""Entry point of ``python -m dde_core``."""
+"""Entry point of ``python -m dde_core`` (TensorFlow is imported by the CLI only when needed)."""
 
-import os
 import sys
 
-os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")  # before TensorFlow is imported
-
-from .cli import main  # noqa: E402
+from .cli import main
 
 sys.exit(main())

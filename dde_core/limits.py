@@ -25,7 +25,7 @@ DEFAULT_UPLOAD_POINTS = 20_000
 """Points kept from a larger upload unless the person asks for more (up to the maximum)."""
 
 # ---- runs ----------------------------------------------------------------------------------
-RUN_BUDGET_SECONDS = 60.0
+RUN_BUDGET_SECONDS = 120.0
 """A run (sampling, a claims measurement) whose estimate is longer is refused before it starts."""
 
 MAX_SAMPLER_CHAIN_STEPS = 5_000_000

@@ -1,8 +1,11 @@
 """The command line, run as a person would: a subprocess, its files and exit code."""
 
+import dataclasses
 import json
+import os
 import subprocess
 import sys
+import time
 
 import pytest
 
@@ -19,6 +22,7 @@ def test_train_writes_model_metrics_and_view(tmp_path):
     result = run_cli("train", "--dist", "8gaussians", "--sigma", "0.3", "--steps", "300",
                      "--n", "3000", "--out", str(tmp_path), "--quiet")
     assert result.returncode == 0, result.stderr
+    assert not result.stderr.strip()  # no TensorFlow start-up lines with --quiet
     metrics = json.loads((tmp_path / "metrics.json").read_text())
     for key in ("kl_to_kde", "test_log_likelihood_dde", "test_log_likelihood_kde",
                 "steps_per_second", "device"):
@@ -74,3 +78,189 @@ def test_non_numeric_csv_is_refused(tmp_path, capsys):
     (tmp_path / "bad.csv").write_text("name,city\nann,paris\nbob,rome\n")
     assert main(["train", "--csv", str(tmp_path / "bad.csv"), "--out", str(tmp_path), "--quiet"]) == 2
     assert "numeric" in capsys.readouterr().err
+
+
+# ---- refused at once: bad arguments and --out are checked before TensorFlow is imported ----
+
+QUICK_REFUSAL_SECONDS = 3.0  # importing TensorFlow alone takes about 5 s
+
+
+def env_of_a_person():
+    """The environment without the test suite's TF_CPP_MIN_LOG_LEVEL (conftest.py sets it)."""
+    return {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
+
+
+def timed_cli(*args):
+    """(finished process, wall-clock seconds) of ``python -m dde_core *args``, run as a person would."""
+    start = time.perf_counter()
+    result = subprocess.run(
+        [sys.executable, "-m", "dde_core", *args],
+        capture_output=True, text=True, timeout=300, env=env_of_a_person(),
+    )
+    return result, time.perf_counter() - start
+
+
+def refusal_seconds(*args):
+    """(finished process, seconds) of the quicker of up to two runs: one slow run on a busy
+    machine is not evidence of importing TensorFlow (about 5 s), two are."""
+    result, seconds = timed_cli(*args)
+    if seconds >= QUICK_REFUSAL_SECONDS:
+        result, seconds = timed_cli(*args)
+    return result, seconds
+
+
+def assert_one_error_line(result, *fragments):
+    """Exit 2 and stderr exactly one line, ``error: ...``, containing every fragment."""
+    lines = result.stderr.strip().splitlines()
+    assert result.returncode == 2, result.stderr
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+def test_importing_the_cli_and_refusing_arguments_need_no_tensorflow():
+    script = (
+        "import sys, dde_core, dde_core.cli\n"
+        "assert 'tensorflow' not in sys.modules, 'import'\n"
+        "try:\n"
+        "    dde_core.cli.main(['train', '--help'])\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "assert dde_core.cli.main(['train', '--sigma', '-1', '--out', '.']) == 2\n"
+        "assert 'tensorflow' not in sys.modules, 'help or refusal'\n"
+        "assert 'keras' not in sys.modules\n"
+    )
+    result = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=300)
+    assert result.returncode == 0, result.stderr
+
+
+def test_the_package_still_offers_its_names():
+    import dde_core
+    from dde_core import ACTIVATIONS, DDE, GaussianKDE, Grid, datasets  # noqa: F401
+
+    assert dde_core.__all__ == ["ACTIVATIONS", "DDE", "GaussianKDE", "Grid", "datasets"]
+    assert DDE.__module__ == "dde_core.model" and GaussianKDE.__module__ == "dde_core.kde"
+    assert set(dde_core.__all__) <= set(dir(dde_core))
+    with pytest.raises(AttributeError):
+        dde_core.no_such_name
+
+
+def test_the_cli_offers_the_engine_choices_and_defaults():
+    """The CLI repeats Config's defaults so that it can check arguments without TensorFlow."""
+    from dde_core import cli
+    from dde_core.experiment import Config
+    from dde_core.model import ACTIVATIONS
+
+    assert cli.ACTIVATIONS == ACTIVATIONS
+    assert vars(cli.DEFAULTS) == dataclasses.asdict(Config())
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        (["--sigma", "-1"], "sigma must be a finite number greater than 0"),
+        (["--steps", "0"], "--steps must be a whole number >= 1, got 0"),
+        (["--steps", "abc"], "--steps must be a whole number >= 1, got 'abc'"),
+        (["--n", "-5"], "--n must be a whole number >= 1, got -5"),
+        (["--batch-size", "0"], "--batch-size must be a whole number >= 1"),
+        (["--hidden", "a,b"], "--hidden"),
+        (["--hidden", "64,0"], "--hidden"),
+        (["--learning-rate", "0"], "--learning-rate must be a finite number greater than 0"),
+        (["--seed", "-1"], "--seed must be a whole number >= 0"),
+        (["--dist", "nope"], "Choose one of: 8gaussians"),
+        (["--activation", "relu"], "--activation must be one of: softplus"),
+        (["--columns", "x"], "--columns needs exactly two columns"),
+        (["--bogus", "1"], "unrecognized arguments: --bogus"),
+    ],
+)
+def test_bad_arguments_are_refused_at_once_in_one_line(tmp_path, args, message):
+    result, seconds = refusal_seconds("train", *args, "--out", str(tmp_path / "out"), "--quiet")
+    assert_one_error_line(result, message)
+    assert seconds < QUICK_REFUSAL_SECONDS, f"took {seconds:.1f} s: was TensorFlow imported?"
+    assert not (tmp_path / "out").exists()
+
+
+def bad_out_folders(tmp_path):
+    a_file = tmp_path / "a_file.txt"
+    a_file.write_text("not a folder")
+    return {
+        "in /proc": ("/proc/x", "/proc/x"),
+        "under a file": (str(a_file / "x"), "is a file, not a folder"),
+        "a file": (str(a_file), "is a file, not a folder"),
+    }
+
+
+@pytest.mark.parametrize("case", ["in /proc", "under a file", "a file"])
+def test_an_unusable_out_folder_is_refused_before_training(tmp_path, case):
+    if case == "in /proc" and not os.path.isdir("/proc/self"):
+        pytest.skip("no /proc on this system")
+    out, message = bad_out_folders(tmp_path)[case]
+    result, seconds = timed_cli("train", "--dist", "8gaussians", "--out", out)
+    assert_one_error_line(result, "--out", message, "Choose a folder you can write to")
+    assert seconds < 5, f"took {seconds:.1f} s: it trained before checking --out"
+    assert result.stdout == ""
+    assert (tmp_path / "a_file.txt").read_text() == "not a folder"
+
+
+@pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (a disk that is always full)")
+def test_a_failed_write_is_one_line_without_tensorflow_noise(tmp_path):
+    (tmp_path / "metrics.json").symlink_to("/dev/full")  # writing it fails: "No space left on device"
+    result, _ = timed_cli("train", "--dist", "8gaussians", "--steps", "10", "--n", "300",
+                          "--out", str(tmp_path), "--quiet")
+    assert_one_error_line(result, "the disk is full", "--out")
+
+
+# ---- --columns counts from 1 ----
+
+def points_csv(folder):
+    rows = "\n".join(f"{i};{(i * 7919) % 101 / 10:.2f};{(i * 104729) % 97 / 10:.2f}" for i in range(300))
+    (folder / "points.csv").write_text("id;a;b\n" + rows)
+    return str(folder / "points.csv")
+
+
+def test_column_number_zero_is_explained_in_1_based_terms(tmp_path):
+    result, seconds = refusal_seconds("train", "--csv", points_csv(tmp_path), "--columns", "0,1",
+                                "--out", str(tmp_path / "out"))
+    assert_one_error_line(result, "--columns counts columns from 1 (the first numeric column is 1), got 0.")
+    assert "-1" not in result.stderr and seconds < QUICK_REFUSAL_SECONDS
+
+
+def test_a_column_number_too_large_names_the_1_based_range(tmp_path):
+    result, seconds = refusal_seconds("train", "--csv", points_csv(tmp_path), "--columns", "1,9",
+                                "--out", str(tmp_path / "out"))
+    assert_one_error_line(result, "--columns 9", "1 to 3", "'id'", "'a'", "'b'")
+    assert "0 to" not in result.stderr and seconds < QUICK_REFUSAL_SECONDS
+
+
+# ---- degenerate data is refused (datasets.load_csv's checks) ----
+
+def test_identical_points_are_refused(tmp_path):
+    (tmp_path / "same.csv").write_text("x,y\n" + "1.5,2.5\n" * 300)
+    result, _ = timed_cli("train", "--csv", str(tmp_path / "same.csv"), "--steps", "50",
+                          "--out", str(tmp_path / "new" / "run"), "--quiet")
+    assert_one_error_line(result)
+    assert "same" in result.stderr.lower()
+    assert not (tmp_path / "new").exists()  # the folders made for the results are removed again
+
+
+def test_values_too_large_for_the_model_are_refused(tmp_path):
+    rows = "".join(f"{(i % 17) * 1e299},{(i % 13) * 1e299}\n" for i in range(300))
+    (tmp_path / "huge.csv").write_text("x,y\n" + rows)
+    result, _ = timed_cli("train", "--csv", str(tmp_path / "huge.csv"), "--steps", "50",
+                          "--out", str(tmp_path / "out"), "--quiet")
+    assert_one_error_line(result)
+    assert "large" in result.stderr.lower()
+
+
+# ---- only bad input is "bad input" ----
+
+def test_a_bug_is_not_reported_as_bad_input(tmp_path, monkeypatch):
+    from dde_core import cli
+
+    def broken(args):
+        raise RuntimeError("a bug")
+
+    monkeypatch.setattr(cli, "_load_points", broken)
+    with pytest.raises(RuntimeError, match="a bug"):
+        main(["train", "--out", str(tmp_path), "--quiet"])
