@@ -4,6 +4,7 @@ AppTest does not fire run_every timers; "Play" is seen through the session's
 trainer thread, and the live animation itself is covered by the browser tests.
 """
 
+import io
 import time
 from pathlib import Path
 
@@ -146,13 +147,19 @@ def test_bad_upload_shows_a_message_and_keeps_the_model(name):
     assert metric(at, "Step") == "11"
 
 
-def test_enormous_upload_is_refused(monkeypatch):
+def test_enormous_upload_is_subsampled_with_a_notice():
     rows = np.random.default_rng(0).standard_normal((1_000_050, 2))
-    content = "\n".join(f"{a:.3f},{b:.3f}" for a, b in rows).encode()
+    buffer = io.BytesIO()
+    np.savetxt(buffer, rows, fmt="%.3f", delimiter=",")
     at = open_app()
     at.selectbox(key="w_dist").set_value("Your own CSV…").run()
-    at.sidebar.file_uploader[0].set_value(("big.csv", content, "text/csv")).run()
-    assert "1,000,000" in at.sidebar.error[0].value or "1000000" in at.sidebar.error[0].value
+    at.sidebar.file_uploader[0].set_value(("big.csv", buffer.getvalue(), "text/csv")).run()
+    assert not at.exception and not at.sidebar.error
+    assert any("a random 20,000 of its 1,000,050 rows" in c.value for c in at.sidebar.caption)
+    assert len(session(at).experiment.points) == 20_000
+    at.number_input(key="w_csv_points").set_value(30_000).run()  # the person chooses the size
+    assert any("a random 30,000 of its 1,000,050 rows" in c.value for c in at.sidebar.caption)
+    assert len(session(at).experiment.points) == 30_000
 
 
 def test_valid_upload_trains_on_the_chosen_columns():

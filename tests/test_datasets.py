@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import inspect
 import io
 import json
 
 import numpy as np
 import pytest
 
-from dde_core import datasets
+from dde_core import datasets, limits
+from dde_core.errors import InputError
 
 N = 8_000
 
@@ -372,7 +374,7 @@ def test_standardizer_constant_column():
 def test_standardizer_rejects_bad_input():
     with pytest.raises(ValueError, match="keys 'mean' and 'scale'"):
         datasets.Standardizer.from_dict({"mean": [0.0]})
-    with pytest.raises(ValueError, match="every scale finite and > 0"):
+    with pytest.raises(InputError, match="every scale a finite number above 0"):
         datasets.Standardizer.from_dict({"mean": [0.0], "scale": [0.0]})
     with pytest.raises(ValueError, match="one entry per column"):
         datasets.Standardizer(mean=[0.0, 1.0], scale=[1.0])
@@ -447,9 +449,246 @@ def test_load_csv_min_points():
 def test_load_csv_constant_column_with_standardize():
     with pytest.raises(ValueError, match="column 'y' is constant"):
         datasets.load_csv(b"x,y\n1,2\n3,2\n5,2\n", standardize=True)
-    assert datasets.load_csv(b"x,y\n1,2\n3,2\n5,2\n").points.shape == (3, 2)
+    # a constant column has no density in 2-D: refused without standardisation too
+    with pytest.raises(InputError, match="'y' has the same value \\(2\\) in every row"):
+        datasets.load_csv(b"x,y\n1,2\n3,2\n5,2\n")
 
 
 def test_load_csv_max_rows_is_passed_on():
     with pytest.raises(ValueError, match="enormous"):
         datasets.load_csv(b"x,y\n1,2\n3,4\n5,6\n", max_rows=2)
+
+
+# ---------------------------------------------------------------------------
+# CSV reading with pandas: what the hand-written parser did, and more
+# ---------------------------------------------------------------------------
+
+
+def test_csv_api_is_re_exported_from_datasets():
+    from dde_core import csv_points
+
+    for name in ("CsvTable", "read_csv_table", "Standardizer", "PointData", "load_csv"):
+        assert getattr(datasets, name) is getattr(csv_points, name)
+
+
+@pytest.mark.parametrize(
+    "text, expected",
+    [
+        ("x,y\n1,2\n3\n4,5\n", r"ragged rows.*most have 2.*line 3 has 1"),  # short row
+        ("x,y,z\n1,2\n3,4\n5,6\n", r"ragged rows.*most have 2.*line 1 has 3"),  # long header
+        ("1\t2\n3\t4\t5\t6\n7\t8\n", r"most have 2, separated by tabs, but line 2 has 4"),
+    ],
+    ids=["short-row", "long-header", "tabs"],
+)
+def test_ragged_rows_of_every_kind(text, expected):
+    with pytest.raises(InputError, match=expected):
+        _table(text)
+
+
+def test_ragged_rows_are_counted_over_the_whole_file():
+    text = "x,y\n" + "1,2\n" * 50 + "".join(f"{i},{i},{i}\n" for i in range(8)) + "3,4\n" * 5
+    with pytest.raises(InputError, match=r"line 52 has 3, .*line 56 has 3 \(and 3 more lines\)"):
+        _table(text)
+
+
+def test_text_cell_line_number_counts_blank_lines_and_header():
+    with pytest.raises(InputError, match=r"Column 'y' looks numeric.*'oops' on line 6"):
+        _table("\nx,y\n1,2\n\n3,4\n5,oops\n7,8\n")
+
+
+def test_a_line_of_tabs_in_a_tab_file_is_a_row_of_empty_cells():
+    with pytest.raises(InputError, match=r"data row\(s\): 1 .*on line\(s\) 3 of the file"):
+        datasets.load_csv(b"x\ty\n1\t2\n\t\n3\t4\n")
+    with pytest.raises(InputError, match=r"'oops' on line 4"):
+        datasets.read_csv_table(b"x\ty\n1\t2\n\t\n3\toops\n\n4\t5\n6\t7\n")
+
+
+def test_text_cell_deep_in_a_large_file():
+    # pandas reads large files in chunks: a text cell after the first one still names its line
+    content = b"x,y\n" + b"1,2\n3,4\n" * 150_000 + b"1,oops\n2,3\n"
+    with pytest.raises(InputError, match=r"'oops' on line 300002"):
+        datasets.read_csv_table(content)
+
+
+def test_decimal_commas_and_points_mixed_with_semicolons():
+    table = _table("x;y\n1,5;2\n3.5;-4,25\n")
+    np.testing.assert_array_equal(table.values, [[1.5, 2], [3.5, -4.25]])
+
+
+def test_decimal_commas_with_tabs_and_missing_markers():
+    table = _table("x\ty\n1,5\tNA\nnull\t2,5\nN/A\t3\n")
+    np.testing.assert_array_equal(table.values[:, 0][[0]], [1.5])
+    assert np.isnan(table.values[[0], 1]).all() and np.isnan(table.values[1:, 0]).all()
+    np.testing.assert_array_equal(table.values[1:, 1], [2.5, 3])
+
+
+@pytest.mark.parametrize("marker", ["na", "Na", "nAn", "NULL", "none", "n/A", " NA "])
+def test_missing_markers_are_not_case_sensitive(marker):
+    table = _table(f"x,y\n1,2\n3,{marker}\n5,6\n")
+    assert np.isnan(table.values[1, 1]) and table.values[2, 1] == 6
+
+
+def test_unclosed_quote_is_explained():
+    with pytest.raises(InputError, match=r"could not be read as a table.*quote"):
+        _table('x,y\n1,"2\n3,4\n')
+
+
+def test_utf16_big_endian_and_cp1252_semicolons():
+    table = datasets.read_csv_table("x;y\n1,5;2\n".encode("utf-16-be").join([b"\xfe\xff", b""]))
+    np.testing.assert_array_equal(table.values, [[1.5, 2]])
+    table = datasets.read_csv_table("Größe;Breite\n1;2\n3;4\n".encode("cp1252"))
+    assert table.column_names == ["Größe", "Breite"]
+
+
+def test_no_row_limit_by_default():
+    content = b"x,y\n" + b"1,2\n3,5\n" * 500_001
+    assert datasets.read_csv_table(content).values.shape == (1_000_002, 2)
+    data = datasets.load_csv(content, max_points=10)
+    assert data.n_rows == 1_000_002 and len(data.points) == 10
+
+
+def test_default_byte_limit_is_the_upload_limit():
+    limit = limits.MAX_UPLOAD_MB * 2**20
+    for function in (datasets.read_csv_table, datasets.load_csv):
+        assert inspect.signature(function).parameters["max_bytes"].default == limit
+    content = b"x,y\n" + b"1,2\n" * (limit // 4)  # one line over the limit
+    with pytest.raises(InputError, match=rf"enormous: .*limit of {limits.MAX_UPLOAD_MB} MB"):
+        datasets.load_csv(io.BytesIO(content))
+
+
+@pytest.mark.parametrize(
+    "content",
+    [b"", b"x,y\n", b"\x00\x01", b"x,y\n1,2,3\n4,5\n", b"a,b\nc,d\n", b"x,y\n1,2\n3,z\n4,5\n"],
+)
+def test_every_csv_problem_is_an_input_error(content):
+    with pytest.raises(InputError):
+        datasets.load_csv(content)
+
+
+def test_messages_speak_to_a_person():
+    with pytest.raises(InputError) as empty:
+        datasets.read_csv_table(io.BytesIO(b""))
+    with pytest.raises(InputError) as missing:
+        datasets.read_csv_table("/nonexistent/points.csv")
+    with pytest.raises(InputError) as saved:
+        datasets.Standardizer.from_dict({"mean": [0.0], "scale": [np.inf]})
+    with pytest.raises(InputError) as big:
+        datasets.read_csv_table(b"x,y\n" + b"1,2\n" * 300, max_bytes=1024)
+    text = " ".join(str(e.value) for e in (empty, missing, saved, big))
+    for programmer_words in ("seek(", "io.StringIO", "scale=[", "> 0", "max_bytes="):
+        assert programmer_words not in text
+
+
+# ---------------------------------------------------------------------------
+# Degenerate data
+# ---------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("standardize", [False, True])
+def test_identical_points_are_refused(standardize):
+    with pytest.raises(InputError, match=r"All 3 points are the same point \(1, 2\)"):
+        datasets.load_csv(b"x,y\n1,2\n1,2\n1,2\n", standardize=standardize)
+
+
+def test_huge_values_need_standardisation():
+    rng = np.random.default_rng(0)
+    values = rng.normal(size=(200, 2)) * [1e300, 3e299] + [5e299, -1e300]
+    content = ("x,y\n" + "".join(f"{a:.17g},{b:.17g}\n" for a, b in values)).encode()
+    with pytest.raises(InputError, match=r"too large.*Standardise"):
+        datasets.load_csv(content)
+    data = datasets.load_csv(content, standardize=True)
+    assert np.isfinite(data.points).all()
+    np.testing.assert_allclose(data.points.mean(axis=0), 0.0, atol=1e-6)
+    np.testing.assert_allclose(data.points.std(axis=0), 1.0, rtol=1e-5)
+    np.testing.assert_allclose(data.original_points(), values, atol=1e-6 * np.abs(values).max())
+
+
+def test_standardizer_fit_is_finite_near_the_float64_limit():
+    x = np.array([[1e308, -1e308], [-1e308, 1e308], [5e307, 0.0]])
+    scaler = datasets.Standardizer.fit(x)
+    assert np.isfinite(scaler.mean).all() and np.isfinite(scaler.scale).all()
+    np.testing.assert_allclose(scaler.mean, [5e307 / 3, 0.0], rtol=1e-12, atol=1e292)
+    np.testing.assert_allclose(scaler.scale, (x / 1e308).std(axis=0) * 1e308, rtol=1e-12)
+    z = scaler.transform(x)
+    np.testing.assert_allclose(z.std(axis=0), 1.0, rtol=1e-12)
+
+
+def test_values_constant_at_32_bit_precision():
+    rng = np.random.default_rng(1)
+    values = np.column_stack([rng.normal(size=100), 1e6 + 1e-4 * rng.normal(size=100)])
+    content = ("x,y\n" + "".join(f"{a:.17g},{b:.17g}\n" for a, b in values)).encode()
+    with pytest.raises(InputError, match=r"'y' has the same value .* at 32-bit precision"):
+        datasets.load_csv(content)
+    # standardising in 64-bit floats first keeps the differences
+    data = datasets.load_csv(content, standardize=True)
+    np.testing.assert_allclose(data.points.std(axis=0), 1.0, rtol=1e-5)
+
+
+def test_missing_values_message_names_the_file_lines():
+    with pytest.raises(InputError, match=r"data row\(s\): 1, 3 .*on line\(s\) 4, 7 of the file"):
+        datasets.load_csv(b"x,y\n1,2\n\n3,\n4,5\n\n6,NA\n7,8\n")
+
+
+# ---------------------------------------------------------------------------
+# Subsampling large files
+# ---------------------------------------------------------------------------
+
+
+def _numbered_csv(n: int) -> bytes:
+    """n rows: x is the row number, y a function of it, so a kept point tells its row."""
+    return ("x,y\n" + "".join(f"{i},{(i * 7919) % 1000}\n" for i in range(n))).encode()
+
+
+def test_small_file_keeps_every_row():
+    data = datasets.load_csv(_numbered_csv(30), max_points=30)
+    assert len(data.points) == data.n_rows == 30 and not data.subsampled
+    np.testing.assert_array_equal(data.points[:, 0], np.arange(30))
+
+
+def test_subsample_size_rows_and_file_order():
+    data = datasets.load_csv(_numbered_csv(1000), max_points=120, seed=4)
+    assert data.points.shape == (120, 2) and data.n_rows == 1000 and data.subsampled
+    rows = data.points[:, 0].astype(int)
+    assert (np.diff(rows) > 0).all()  # distinct rows, in file order
+    np.testing.assert_array_equal(data.points[:, 1], (rows * 7919) % 1000)  # whole rows kept
+    assert rows[0] < 100 and rows[-1] > 900  # spread over the file, not its first rows
+
+
+def test_subsample_is_determined_by_the_seed():
+    content = _numbered_csv(1000)
+    first = datasets.load_csv(content, max_points=100, seed=1).points
+    np.testing.assert_array_equal(first, datasets.load_csv(content, max_points=100, seed=1).points)
+    assert not np.array_equal(first, datasets.load_csv(content, max_points=100, seed=2).points)
+
+
+def test_default_keeps_at_most_the_training_limit():
+    data = datasets.load_csv(io.BytesIO(_numbered_csv(limits.MAX_TRAINING_POINTS + 7)))
+    assert len(data.points) == limits.MAX_TRAINING_POINTS
+    assert data.n_rows == limits.MAX_TRAINING_POINTS + 7
+
+
+def test_standardises_the_kept_points():
+    data = datasets.load_csv(_numbered_csv(1000), max_points=200, seed=3, standardize=True)
+    np.testing.assert_allclose(data.points.mean(axis=0), 0.0, atol=1e-6)
+    np.testing.assert_allclose(data.points.std(axis=0), 1.0, rtol=1e-6)
+    kept = data.original_points()[:, 0]
+    np.testing.assert_allclose(data.standardizer.mean[0], kept.mean(), rtol=1e-6)
+
+
+@pytest.mark.parametrize(
+    "kwargs, expected",
+    [
+        ({"max_points": limits.MAX_TRAINING_POINTS + 1}, r"At most 50,000 points can be kept"),
+        ({"max_points": 0}, r"max_points must be a whole number >= 1"),
+        ({"max_points": 5, "min_points": 10}, r"fewer than the 10 needed"),
+        ({"seed": -1}, r"seed must be a whole number >= 0"),
+    ],
+)
+def test_subsample_settings_are_checked(kwargs, expected):
+    with pytest.raises(InputError, match=expected):
+        datasets.load_csv(_numbered_csv(20), **kwargs)
+
+
+def test_max_bytes_is_passed_on():
+    with pytest.raises(InputError, match=r"enormous: .*limit of 1 KB"):
+        datasets.load_csv(_numbered_csv(300), max_bytes=1024)
