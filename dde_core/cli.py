@@ -261,7 +261,10 @@ def _load_points(args: argparse.Namespace) -> tuple[str, np.ndarray, np.ndarray,
         train = datasets.sample(args.dist, args.n, args.data_seed)
         test = datasets.sample(args.dist, min(args.n, 5000), args.data_seed + 1)
         return args.dist, train, test, {"dataset": args.dist}
-    data = _load_csv(args.csv, args.columns, args.standardize)
+    data = _load_csv(args.csv, args.columns, args.standardize, args.data_seed)
+    if data.subsampled:
+        print(f"note: {args.csv.name} has {data.n_rows:,} rows; using a random {len(data.points):,} of them "
+              "(the most a model trains on; README.md, Limits).", file=sys.stderr)
     if len(data.points) < MIN_CSV_POINTS:
         raise InputError(
             f"{args.csv.name!r} has {len(data.points)} points; at least {MIN_CSV_POINTS} are needed "
@@ -273,16 +276,18 @@ def _load_points(args: argparse.Namespace) -> tuple[str, np.ndarray, np.ndarray,
         "dataset": f"csv:{args.csv.name}",
         "columns": list(data.column_names),
         "standardizer": data.standardizer.to_dict(),
+        "rows_in_file": data.n_rows,
     }
     return info["dataset"], data.points[order[n_test:]], data.points[order[:n_test]], info
 
 
-def _load_csv(path: Path, columns: tuple | None, standardize: bool) -> datasets.PointData:
-    """``datasets.load_csv`` with --columns' 1-based numbers; refusals speak of 1-based numbers."""
+def _load_csv(path: Path, columns: tuple | None, standardize: bool, seed: int) -> datasets.PointData:
+    """``datasets.load_csv`` with --columns' 1-based numbers; refusals speak of 1-based numbers.
+    Files with more rows than a model trains on are subsampled with ``seed``."""
     zero_based = None if columns is None else tuple(
         column - 1 if isinstance(column, int) else column for column in columns)
     try:
-        return datasets.load_csv(path, columns=zero_based, standardize=standardize)
+        return datasets.load_csv(path, columns=zero_based, standardize=standardize, seed=seed)
     except ValueError:
         _check_column_numbers(path, columns)
         raise
@@ -359,6 +364,8 @@ def _train(args: argparse.Namespace, name: str, train_points: np.ndarray,
     """A trained ``Experiment``, with a progress bar on stderr unless --quiet."""
     from tqdm import tqdm
 
+    from .training import run_in_chunks
+
     config = experiment_module.Config(
         dataset=name, n_samples=len(train_points), data_seed=args.data_seed, sigma=args.sigma,
         hidden=args.hidden, activation=args.activation, learning_rate=args.learning_rate,
@@ -367,11 +374,12 @@ def _train(args: argparse.Namespace, name: str, train_points: np.ndarray,
     experiment = experiment_module.Experiment(config, train_points)
     with tqdm(total=args.steps, unit="step", disable=args.quiet, desc="training") as bar:
         bar.update(experiment.step)
-        while experiment.step < args.steps:
-            chunk = min(CHUNK, args.steps - experiment.step)
-            experiment.advance(chunk)
-            bar.update(chunk)
+
+        def show(done: int, total: int) -> None:
+            bar.update(experiment.step - bar.n)
             bar.set_postfix(kl=f"{experiment.record.kl[-1]:.3f}")
+
+        run_in_chunks(experiment.advance, args.steps - experiment.step, CHUNK, show)
     return experiment
 
 

@@ -7,6 +7,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pytest
 
 from dde_core.cli import main
@@ -264,3 +265,18 @@ def test_a_bug_is_not_reported_as_bad_input(tmp_path, monkeypatch):
     monkeypatch.setattr(cli, "_load_points", broken)
     with pytest.raises(RuntimeError, match="a bug"):
         main(["train", "--out", str(tmp_path), "--quiet"])
+
+
+def test_a_file_larger_than_a_model_trains_on_is_subsampled_with_a_note(tmp_path, capsys):
+    """(Reads the file as the command does, without training on 50,000 points.)"""
+    from dde_core import cli
+    from dde_core.limits import MAX_TRAINING_POINTS
+
+    rows = np.random.default_rng(0).standard_normal((MAX_TRAINING_POINTS + 5_000, 2))
+    np.savetxt(tmp_path / "big.csv", rows, fmt="%.4f", delimiter=",", header="a,b", comments="")
+    args = cli._parser().parse_args(["train", "--csv", str(tmp_path / "big.csv"), "--out", str(tmp_path)])
+    _, train, test, info = cli._load_points(args)
+    note = capsys.readouterr().err
+    assert f"{MAX_TRAINING_POINTS + 5_000:,} rows" in note and f"{MAX_TRAINING_POINTS:,}" in note
+    assert info["rows_in_file"] == MAX_TRAINING_POINTS + 5_000
+    assert len(train) + len(test) == MAX_TRAINING_POINTS
