@@ -1,10 +1,14 @@
-"""Claims: the DDE's three promises, measured live against the exact KDE (engine: dde_core.claims)."""
+"""Claims: the DDE's three promises, measured live against the exact KDE.
+
+Measurements: dde_core.claims (dataclasses); figures: dde_viz.claims; the tables'
+column labels are this page's.
+"""
 
 from __future__ import annotations
 
 import time
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any, Callable, Sequence
 
 import pandas as pd
 import streamlit as st
@@ -17,6 +21,8 @@ from dde_core.grid import Grid
 from dde_core.limits import RUN_BUDGET_SECONDS
 from dde_core.score_network import ScoreNetwork
 from dde_core.settings import SIGMA_CHOICES, SIGMA_RANGE
+from dde_core.training import train_in_chunks
+from dde_viz import claims as figures
 
 BENCH_FILE = Path(__file__).resolve().parents[1] / "bench" / "out" / "claims_inference.json"
 RESULT_KEYS = ("claims_timing", "claims_ll", "claims_sweep", "claims_direct")  # tied to one model
@@ -81,6 +87,16 @@ def run_long(key: str, label: str, work: Callable, keep: Callable[[Any], None] |
     bar.empty()
 
 
+def table(rows: Sequence[Any], columns: dict[str, Callable[[Any], Any]]) -> pd.DataFrame:
+    """A DataFrame with one row per result and one column per label: ``columns[label](result)``."""
+    return pd.DataFrame([{label: get(row) for label, get in columns.items()} for row in rows], columns=list(columns))
+
+
+def train_with_progress(model: Any, points: Any, steps: int, progress: Callable) -> Any:
+    """``train_in_chunks`` (100 steps a chunk) reporting to ``run_long``'s progress, the model as partial."""
+    return train_in_chunks(model, points, steps, 100, claims.chunk_reporter(progress, model))
+
+
 def checked_sigma(value: float | None) -> float:
     low, high = SIGMA_RANGE
     if value is None or not low <= value <= high:
@@ -115,8 +131,8 @@ def train_here() -> None:
     subject = claims.Subject(DDE(sigma=sigma, steps=steps), datasets.sample(dist, int(state.claims_n), seed=0),
                              sigma, dist, 0, Grid(n=100), "this page")
     # The new model replaces the old one once its first chunk has trained.
-    run_long("claims_train", "Train a DDE here", lambda progress: claims.train_in_chunks(
-        subject.model, subject.points, steps, 100, progress),
+    run_long("claims_train", "Train a DDE here", lambda progress: train_with_progress(
+        subject.model, subject.points, steps, progress),
         keep=lambda _: state.__setitem__("claims_local", subject) if hasattr(subject.model, "average_") else None,
         help="Default DDE (3×64 softplus, batch 2048) on data seed 0.")
 
@@ -177,35 +193,43 @@ def timing_section(subject: claims.Subject) -> None:
         show_timing(report)
     rows = report.rows if report is not None else []
     if rows or bench is not None:
-        chart(claims.timing_figure(rows, bench["rows"] if bench else None, timing_crossover(report),
-                                   report.n_queries if rows else None), key="claims_timing_chart")
+        chart(figures.timing_figure(rows, bench.rows if bench else None, timing_crossover(report),
+                                    report.n_queries if rows else None), key="claims_timing_chart")
     if bench is None:
         st.caption("No headless benchmark yet: run `python bench/bench_claims.py` to add its lines (dashed).")
     else:
-        settings, machine = bench.get("settings", {}), bench.get("machine", {})
+        settings, machine = bench.settings, bench.machine
         st.caption(f"Dashed: `bench/bench_claims.py` run of {machine.get('date', '?')} on "
                    f"{machine.get('cpu_count', '?')} CPUs ({machine.get('device', '?')}), "
                    f"{settings.get('queries', '?')} queries, σ = {settings.get('sigma', '?')}, "
                    f"best of up to {settings.get('repeats', '?')} calls.")
 
 
-def timing_crossover(report) -> float | None:
+def timing_crossover(report: claims.TimingReport | None) -> float | None:
     if report is None or not report.rows:
         return None
     result = claims.crossover(report.rows)
     return result.D if result.status == "interpolated" else None
 
 
-def show_timing(report) -> None:
+TIMING_COLUMNS = {
+    "D": lambda r: r.D, "DDE s": lambda r: r.dde_seconds, "KDE (ours) s": lambda r: r.kde_seconds,
+    "scipy s": lambda r: r.scipy_seconds,
+    "calls DDE/KDE/scipy": lambda r: "/".join(str(r.calls[k]) for k in ("dde", "kde", "scipy")),
+    "scipy vs ours max |Δ| nats": lambda r: r.scipy_max_diff, "note": lambda r: r.note,
+}
+
+
+def show_timing(report: claims.TimingReport) -> None:
     result = claims.crossover(report.rows)
     columns = st.columns(3)
     columns[0].metric("KDE slower than the DDE from D", result.text(), help="Interpolated on log-log axes.")
     columns[1].metric(f"KDE / DDE time at D = {result.largest_D:,}", f"{result.ratio_at_largest:,.0f}×")
-    if any(r["scipy_seconds"] is not None for r in report.rows):
+    if any(r.scipy_seconds is not None for r in report.rows):
         scipy = claims.crossover(report.rows, slow="scipy")
         columns[2].metric(f"scipy / DDE time at D = {scipy.largest_D:,}", f"{scipy.ratio_at_largest:,.0f}×")
     seconds = st.column_config.NumberColumn(format="%.4f")
-    st.dataframe(pd.DataFrame(claims.timing_rows(report.rows)), hide_index=True, key="claims_timing_table",
+    st.dataframe(table(report.rows, TIMING_COLUMNS), hide_index=True, key="claims_timing_table",
                  column_config={"D": st.column_config.NumberColumn(format="localized"),
                                 "DDE s": seconds, "KDE (ours) s": seconds, "scipy s": seconds,
                                 "scipy vs ours max |Δ| nats": st.column_config.NumberColumn(format="%.1e")})
@@ -246,28 +270,43 @@ def likelihood_section(subject: claims.Subject) -> None:
         with st.spinner("Normalising the DDE and scoring held-out points…"):
             try:
                 test = subject.test_points(int(state.claims_n_test))
-                result = claims.held_out_log_likelihoods(
+                state.claims_ll = claims.held_out_log_likelihoods(
                     subject.model, subject.points, test, subject.sigma,
                     subject.quadrature_grid(int(state.claims_quad_n)), int(state.claims_n_is))
-                state.claims_ll = {**result, "model_steps": subject.steps}
             except InputError as error:
                 st.error(f"Could not measure: {error}")
     result = state.get("claims_ll")
     if result is not None:
-        rows = claims.likelihood_rows(result)
-        if optimum is not None:
-            rows.append({"method": "Best possible, −H(p)", "mean log-likelihood (nats)": optimum, "± stderr": 0.0,
-                         "how measured": "analytic (minus the entropy of the true distribution)"})
-        st.dataframe(pd.DataFrame(rows), hide_index=True, key="claims_ll_table", column_config={
-            "mean log-likelihood (nats)": st.column_config.NumberColumn(format="%.4f"),
-            "± stderr": st.column_config.NumberColumn(format="%.4f"),
-            "how measured": st.column_config.TextColumn(width="large")})
-        chart(claims.likelihood_figure(rows[:-1] if optimum is not None else rows, optimum),
-              key="claims_ll_chart")
-        st.caption(f"DDE at training step {result['model_steps']:,}; {result['n_train']:,} training points; "
-                   f"{result['n_test']:,} fresh samples (a seed apart from the training data); "
-                   "± is one standard error of the mean (std/√n).")
+        show_likelihoods(result, optimum)
     sweep_section(subject, optimum)
+
+
+LIKELIHOOD_COLUMNS = {
+    "method": lambda r: r.method, "mean log-likelihood (nats)": lambda r: r.mean_log_likelihood,
+    "± stderr": lambda r: r.stderr, "how measured": lambda r: r.how_measured,
+}
+
+
+def show_likelihoods(result: claims.LikelihoodReport, optimum: float | None) -> None:
+    rows = result.rows()
+    best = [] if optimum is None else [claims.LikelihoodRow(
+        "Best possible, −H(p)", optimum, 0.0, "analytic (minus the entropy of the true distribution)")]
+    st.dataframe(table(rows + best, LIKELIHOOD_COLUMNS), hide_index=True, key="claims_ll_table", column_config={
+        "mean log-likelihood (nats)": st.column_config.NumberColumn(format="%.4f"),
+        "± stderr": st.column_config.NumberColumn(format="%.4f"),
+        "how measured": st.column_config.TextColumn(width="large")})
+    chart(figures.likelihood_figure(rows, optimum), key="claims_ll_chart")
+    st.caption(f"DDE at training step {result.model_steps:,}; {result.n_train:,} training points; "
+               f"{result.n_test:,} fresh samples (a seed apart from the training data); "
+               "± is one standard error of the mean (std/√n).")
+
+
+SWEEP_COLUMNS = {
+    "σ": lambda r: r.sigma,
+    "DDE mean log-likelihood (nats)": lambda r: r.dde.mean, "DDE ± stderr": lambda r: r.dde.stderr,
+    "KDE mean log-likelihood (nats)": lambda r: r.kde.mean, "KDE ± stderr": lambda r: r.kde.stderr,
+    "DDE log Z": lambda r: r.dde.log_z, "DDE normalised by": lambda r: r.how_measured,
+}
 
 
 def sweep_section(subject: claims.Subject, optimum: float | None) -> None:
@@ -289,12 +328,12 @@ def sweep_section(subject: claims.Subject, optimum: float | None) -> None:
     run_long("claims_sweep", "Run σ sweep", work)
     report = state.get("claims_sweep")
     if report is not None and report.rows:
-        chart(claims.sweep_figure(report.rows, optimum, subject.sigma), key="claims_sweep_chart")
-        st.dataframe(pd.DataFrame(report.rows), hide_index=True, key="claims_sweep_table",
+        chart(figures.sweep_figure(report.rows, optimum, subject.sigma), key="claims_sweep_chart")
+        st.dataframe(table(report.rows, SWEEP_COLUMNS), hide_index=True, key="claims_sweep_table",
                      column_config={name: st.column_config.NumberColumn(format="%.4f")
-                                    for name in ("dde_ll", "dde_se", "kde_ll", "kde_se", "log_z")})
+                                    for name in list(SWEEP_COLUMNS)[1:-1]})
         st.caption(f"Each DDE: default settings, {report.steps:,} steps on the {report.n_train:,} training points; "
-                   f"normalised as in the method column; {report.n_test:,} held-out points; error bars ± 1 stderr."
+                   f"normalised as in the last column; {report.n_test:,} held-out points; error bars ± 1 stderr."
                    + (" Stopped early: the σ values after the last row were not run." if report.stopped else ""))
 
 
@@ -316,8 +355,7 @@ def field_section(subject: claims.Subject) -> None:
 
     def work(progress):
         net = ScoreNetwork(**{**subject.model.get_params(), "steps": int(state.claims_direct_steps)})
-        claims.train_in_chunks(net, subject.points, int(state.claims_direct_steps), 100, progress)
-        return net
+        return train_with_progress(net, subject.points, int(state.claims_direct_steps), progress)
 
     run_long("claims_direct", "Train the direct score network", work,
              keep=lambda net: state.__setitem__("claims_direct", net) if hasattr(net, "average_") else None)
@@ -335,7 +373,7 @@ def show_fields(subject: claims.Subject, net: ScoreNetwork | None) -> None:
         fields["Direct score network"] = (net.score, net.jacobian)
     integrals = {name: claims.loop_integral(score, centre, radius) for name, (score, _) in fields.items()}
     views = {name: claims.field_view(score, jacobian, grid) for name, (score, jacobian) in fields.items()}
-    chart(claims.field_figure(views, centre, radius, integrals), key="claims_field_chart")
+    chart(figures.field_figure(views, centre, radius, integrals), key="claims_field_chart")
     columns = st.columns(len(views))
     for column, (name, view) in zip(columns, views.items()):
         column.metric(f"{name}: max |curl| / max |J|", f"{view.relative_curl:.1e}")

@@ -19,6 +19,7 @@ from dde_core.experiment import Config, Experiment
 from dde_core.figures import samples_figure
 from dde_core.limits import MAX_SAMPLER_CHAIN_STEPS, RUN_BUDGET_SECONDS
 from dde_core.settings import SIGMA_CHOICES
+from dde_core.training import run_in_chunks
 
 STEP_CHOICES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1.0)
 LADDER_STEPS = 1000  # training steps of each extra DDE of an annealing ladder
@@ -58,9 +59,8 @@ def train_here() -> None:
             bar = st.progress(0.0, "Training…")
             try:
                 experiment = Experiment(Config(dataset=dist, sigma=float(sigma), steps=int(steps)))
-                while experiment.step < steps:
-                    experiment.advance(min(100, int(steps) - experiment.step))
-                    bar.progress(experiment.step / steps, f"Training… step {experiment.step:,}")
+                run_in_chunks(experiment.advance, int(steps) - experiment.step, 100, lambda done, total: bar.progress(
+                    experiment.step / steps, f"Training… step {experiment.step:,}"))
             except InputError as error:
                 st.error(f"Could not train: {error}")
                 return

@@ -16,8 +16,9 @@ What it measures
 Command
     .venv/bin/python bench/bench_claims.py              # budget 600 s (about 50 s on 2 cores)
     .venv/bin/python bench/bench_claims.py --quick      # D up to 10⁴, budget 30 s
-Results are printed and written to bench/out/claims_inference.json, which the claims page
-draws (dashed) next to a live measurement.
+Results are printed and written to bench/out/claims_inference.json (the report's rows as
+``asdict(TimingRow)``, read back by ``claims.read_timing_json``), which the claims page draws
+(dashed) next to a live measurement.
 """
 
 from __future__ import annotations
@@ -61,9 +62,9 @@ def main() -> None:
                                       repeats=args.repeats, progress=progress)
     print_table(
         ["D", "DDE s", "KDE s", "scipy s", "calls", "KDE/DDE", "|Δ| scipy vs ours", "note"],
-        [(f"{r['D']:,}", r["dde_seconds"], r["kde_seconds"], r["scipy_seconds"] if r["scipy_seconds"] else "-",
-          "/".join(map(str, r["calls"].values())), f"{r['kde_seconds'] / r['dde_seconds']:,.0f}×",
-          f"{r['scipy_max_diff']:.1e}" if r["scipy_max_diff"] is not None else "-", r["note"] or "-")
+        [(f"{r.D:,}", r.dde_seconds, r.kde_seconds, r.scipy_seconds if r.scipy_seconds else "-",
+          "/".join(map(str, r.calls.values())), f"{r.kde_seconds / r.dde_seconds:,.0f}×",
+          f"{r.scipy_max_diff:.1e}" if r.scipy_max_diff is not None else "-", r.note or "-")
          for r in report.rows],
     )
     result = claims.crossover(report.rows)

@@ -3,9 +3,9 @@
 What it measures
     2spirals, 10,000 samples (seed 0), σ = 0.2.  Fidelity is KL(KDE_σ ‖ DDE) in nats
     on the 200×200 grid over [−4, 4]² (both normalised over the cells).  The default
-    ``DDE(sigma=0.2)`` trains in chunks of 100 steps (``partial_fit``); after each
-    chunk the KL is computed, outside the timed training: training time is the wall
-    time of the ``partial_fit`` calls (time.perf_counter), one-off set-up and tracing
+    ``DDE(sigma=0.2)`` trains in chunks of 100 steps (``dde_core.training.train_in_chunks``);
+    after each chunk the KL is computed, outside the timed training: training time is the
+    wall time of the ``partial_fit`` calls (time.perf_counter), one-off set-up and tracing
     of the first call included, as a user waits for it.  (The model's
     ``history_.seconds`` is recorded too; it now leaves out the whole first chunk.)
     Reported: training seconds and steps at which KL first ≤ target (and from which it
@@ -43,6 +43,7 @@ from common import command_line, machine_info, print_machine, print_table, write
 
 from dde_core import DDE, GaussianKDE, Grid, datasets
 from dde_core.metrics import kl_on_grid
+from dde_core.training import train_in_chunks
 
 OTHER_TOYS = ("8gaussians", "checkerboard", "rings", "moons", "pinwheel")
 
@@ -69,28 +70,28 @@ def parse_args() -> argparse.Namespace:
     return args
 
 
-def train_with_kl(model: DDE, X, log_p_kde, points, chunk: int, stop) -> list[dict]:
-    """Train ``model`` on X in chunks, recording (steps, training seconds, KL) after each.
+def train_with_kl(model: DDE, X, log_p_kde, points, chunk: int, max_steps: int, stop) -> list[dict]:
+    """Train ``model`` on X in chunks (``train_in_chunks``), recording (steps, training seconds, KL) after each.
 
-    ``stop(curve)`` is asked after every chunk.  "seconds" is the wall time of the
-    partial_fit calls (set-up and tracing of the first one included), so KL
-    evaluation is not in the training time.  The model's own ``history_.seconds``
-    is recorded alongside.
+    At most ``max_steps`` steps; ``stop(curve)`` is asked after every chunk.  "seconds"
+    is the wall time between the reports, i.e. of the partial_fit calls (set-up and
+    tracing of the first one included), so KL evaluation is not in the training time.
+    The model's own ``history_.seconds`` is recorded alongside.
     """
     curve: list[dict] = []
     seconds = 0.0
-    while True:
-        start = time.perf_counter()
-        if curve:
-            model.partial_fit(steps=chunk)
-        else:
-            model.partial_fit(X, steps=chunk)
-        seconds += time.perf_counter() - start
+    since = time.perf_counter()
+
+    def record(done: int, total: int) -> None:
+        nonlocal seconds, since
+        seconds += time.perf_counter() - since
         kl = kl_on_grid(log_p_kde, model.log_density(points))
         curve.append({"steps": model.n_steps_, "seconds": seconds, "kl": kl,
                       "history_seconds": model.history_.seconds, "loss": model.history_.loss[-1]})
-        if stop(curve):
-            return curve
+        since = time.perf_counter()
+
+    train_in_chunks(model, X, max_steps, chunk, record, lambda: bool(curve) and stop(curve))
+    return curve
 
 
 def first_hit(curve: list[dict], target: float) -> dict | None:
@@ -141,11 +142,9 @@ def main() -> None:
     max_steps = args.max_steps or 2 * default_steps
 
     def stop_default(curve):
-        steps = curve[-1]["steps"]
-        reached = first_hit(curve, args.target) is not None
-        return steps >= max_steps or (steps >= default_steps and reached)
+        return curve[-1]["steps"] >= default_steps and first_hit(curve, args.target) is not None
 
-    curve = train_with_kl(model, X, log_p, points, args.chunk, stop_default)
+    curve = train_with_kl(model, X, log_p, points, args.chunk, max_steps, stop_default)
     hit = first_hit(curve, args.target)
     hold = sustained_hit(curve, args.target)
     at_default = next(p for p in curve if p["steps"] >= default_steps) if curve[-1]["steps"] >= default_steps else None
@@ -163,10 +162,8 @@ def main() -> None:
     # -- the NOTES baseline under a time cap ------------------------------------------
     baseline = DDE(sigma=args.sigma, hidden=(256, 256, 256), learning_rate=1e-3, batch_size=512,
                    ema=0.0, steps=20_000)
-    base_curve = train_with_kl(
-        baseline, X, log_p, points, args.chunk,
-        lambda c: c[-1]["seconds"] >= args.baseline_seconds or c[-1]["steps"] >= baseline.steps,
-    )
+    base_curve = train_with_kl(baseline, X, log_p, points, args.chunk, baseline.steps,
+                               lambda c: c[-1]["seconds"] >= args.baseline_seconds)
     base_at_cap = last_within(base_curve, args.baseline_seconds)
     base_hit = first_hit(base_curve, args.target)
     base_hold = sustained_hit(base_curve, args.target)

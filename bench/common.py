@@ -14,7 +14,6 @@ import platform
 import resource
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Any, Callable, Sequence
 
@@ -30,6 +29,8 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT_DIR = ROOT / "bench" / "out"
 if str(ROOT) not in sys.path:  # so `python bench/bench_x.py` finds dde_core
     sys.path.insert(0, str(ROOT))
+
+from dde_core.claims.timing import time_calls  # noqa: E402  (after the path is set)
 
 
 def machine_info() -> dict[str, Any]:
@@ -72,30 +73,21 @@ def measure(
     budget_seconds: float = 10.0,
     warmup: Callable[[], Any] | None | bool = True,
 ) -> dict[str, Any]:
-    """Wall time of ``function()`` with time.perf_counter.
+    """Wall time of ``function()`` with time.perf_counter (the claims page's ``time_calls``).
 
     ``warmup``: True calls ``function`` once untimed (tracing, compilation,
     caches); a callable is called instead (e.g. the same work on a small
     subset); False/None skips it. Then up to ``repeats`` timed calls, stopping
     early once ``budget_seconds`` of timed calls have run (at least one call).
-    Returns best, median, all times and the last result.
+    Returns best, median, all times (s) and the last result.
     """
     if warmup is True:
         function()
     elif callable(warmup):
         warmup()
-    times: list[float] = []
-    result = None
-    while len(times) < repeats and (not times or sum(times) < budget_seconds):
-        start = time.perf_counter()
-        result = function()
-        times.append(time.perf_counter() - start)
-    return {
-        "best": min(times),
-        "median": statistics.median(times),
-        "times": times,
-        "result": result,
-    }
+    timed = time_calls(function, repeats, budget_seconds)
+    return {"best": timed.best, "median": statistics.median(timed.times), "times": timed.times,
+            "result": timed.result}
 
 
 def peak_rss_mb() -> float:

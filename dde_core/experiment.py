@@ -20,9 +20,9 @@ import numpy as np
 from . import datasets
 from .grid import Grid
 from .kde import GaussianKDE
-from .metrics import denoising_error, kl_on_grid, mean_log_likelihood
+from .metrics import GridQuadrature, denoising_error, held_out_log_likelihood, kl_on_grid
 from .model import DDE
-from .normalization import log_z_grid, mass_on_grid
+from .normalization import mass_on_grid
 from .errors import InputError
 from .validation import check_points, check_positive_int, check_sigma, check_spread
 from .views import DensityView, density_view
@@ -197,18 +197,16 @@ def evaluate(experiment: Experiment, test_points: np.ndarray, grid_size: int = 2
     grid = Grid(experiment.grid.x_range, experiment.grid.y_range, grid_size)
     test_points = check_points(test_points, "test points", min_points=2, dim=2)
     kde_log_p = experiment.kde.log_density(grid.points)
-    dde_log_f = experiment.model.log_density(grid.points)
-    log_z = log_z_grid(dde_log_f, grid)
-    dde_ll, dde_se = mean_log_likelihood(experiment.model.log_density(test_points) - log_z)
-    kde_ll, kde_se = mean_log_likelihood(experiment.kde.log_density(test_points))
+    dde = held_out_log_likelihood(experiment.model.log_density, test_points, GridQuadrature(grid))
+    kde = held_out_log_likelihood(experiment.kde.log_density, test_points)
     return {
-        "kl_to_kde": kl_on_grid(kde_log_p, dde_log_f),
+        "kl_to_kde": kl_on_grid(kde_log_p, experiment.model.log_density(grid.points)),
         "grid": {"n": grid_size, "x_range": list(grid.x_range), "y_range": list(grid.y_range)},
-        "log_z_dde": log_z,
+        "log_z_dde": dde.log_z,
         "kde_mass_on_grid": mass_on_grid(kde_log_p, grid),
-        "n_test_points": int(len(test_points)),
-        "test_log_likelihood_dde": dde_ll,
-        "test_log_likelihood_dde_stderr": dde_se,
-        "test_log_likelihood_kde": kde_ll,
-        "test_log_likelihood_kde_stderr": kde_se,
+        "n_test_points": dde.n_test,
+        "test_log_likelihood_dde": dde.mean,
+        "test_log_likelihood_dde_stderr": dde.stderr,
+        "test_log_likelihood_kde": kde.mean,
+        "test_log_likelihood_kde_stderr": kde.stderr,
     }

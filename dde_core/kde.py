@@ -19,11 +19,12 @@ import math
 
 import numpy as np
 import tensorflow as tf
+from scipy.stats import gaussian_kde
 
 from .errors import InputError
 from .validation import check_points, check_positive_int, check_sigma
 
-__all__ = ["GaussianKDE"]
+__all__ = ["GaussianKDE", "scipy_isotropic_kde"]
 
 
 def _block_moments(queries, train, train_sq_norm, inv_two_var, order: int):
@@ -199,6 +200,30 @@ class GaussianKDE:
         picks = rng.integers(0, self.n_points_, size=n)
         noise = rng.standard_normal((n, self.n_dims_)) * self.sigma_
         return self.train_[picks] + self.offset_ + noise
+
+
+def scipy_isotropic_kde(X: np.ndarray, sigma: float) -> gaussian_kde:
+    """scipy's ``gaussian_kde`` on X (D, d) with the kernel N(0, σ²I) of :class:`GaussianKDE`: the reference.
+
+    scipy's kernel covariance is (bandwidth factor)² × the data covariance, never σ²I
+    for general data, so after construction the kernel is replaced: covariance = σ²I,
+    its Cholesky factor cho_cov = σI (what ``logpdf`` and ``evaluate`` use) and
+    log_det = d·log(2πσ²) (scipy's log|2πΣ|).  Then logpdf(Y.T) equals
+    ``GaussianKDE(sigma).fit(X).log_density(Y)`` (tested to 1e-6 nats);
+    ``set_bandwidth`` or ``inv_cov`` would undo or ignore the replacement.
+    """
+    X = check_points(X, "X", min_points=2)
+    sigma = check_sigma(sigma)
+    try:
+        kde = gaussian_kde(X.T)
+    except np.linalg.LinAlgError:
+        raise InputError("scipy's gaussian_kde needs points that vary in every direction (its data "
+                         "covariance is singular here, e.g. points on a line); add some noise.") from None
+    d = X.shape[1]
+    kde.covariance = sigma**2 * np.eye(d)
+    kde.cho_cov = sigma * np.eye(d)
+    kde.log_det = d * math.log(2.0 * math.pi * sigma**2)
+    return kde
 
 
 def _merge(running, block, order: int):

@@ -1,6 +1,6 @@
 """Langevin samplers, batched over chains and compiled, for any target with a score.
 
-One convention throughout (NOTES.md §4): the diffusion dX = ∇log π dt + √2 dW.
+One convention throughout (docs/science.md §4): the diffusion dX = ∇log π dt + √2 dW.
 
 - ULA:   x' = x + τ s(x) + √(2τ) ξ
 - MALA:  propose as ULA, accept with min(1, π(x')q(x|x') / π(x)q(x'|x)),
@@ -72,7 +72,7 @@ class DDETarget:
 
 
 class KDETarget:
-    """The exact Gaussian KDE: closed-form log p, score and Hessian (NOTES.md §2).
+    """The exact Gaussian KDE: closed-form log p, score and Hessian (docs/science.md §2).
 
     ``train_block`` bounds memory: each step holds chains × train_block weights.
     """

@@ -11,7 +11,7 @@ import pytest  # noqa: E402
 
 @pytest.fixture(scope="session")
 def spirals():
-    """10,000 points of 2spirals, the reference training set of NOTES.md."""
+    """10,000 points of 2spirals, the reference training set of docs/science.md §1."""
     from dde_core import datasets
 
     return datasets.sample("2spirals", 10_000, seed=0)

@@ -1,13 +1,21 @@
-"""The claims engine (dde_core.claims, dde_core.score_network) against closed forms and direct computations."""
+"""The claims engine (dde_core.claims, dde_core.score_network) against closed forms and direct computations;
+its figures (dde_viz.claims)."""
 
+import json
 import math
+from dataclasses import asdict
 
 import numpy as np
 import pytest
 from scipy.special import logsumexp
 
 from dde_core import DDE, GaussianKDE, Grid, claims, datasets
+from dde_core.claims import TimingRow
+from dde_core.claims.timing import time_calls
+from dde_core.kde import scipy_isotropic_kde
 from dde_core.score_network import ScoreNetwork
+from dde_core.training import run_in_chunks, train_in_chunks
+from dde_viz.claims import field_figure, timing_figure
 
 SIGMA = 0.3
 WIDE = Grid((-6.0, 6.0), (-6.0, 6.0), 240)  # holds the mass of 8gaussians at σ = 0.3 ([-4, 4]² misses 0.3%)
@@ -42,9 +50,7 @@ def test_score_network_approaches_the_kde_score(gaussians, twins):
 
 def test_score_network_has_no_density_and_checks_its_input(gaussians, twins):
     net = twins[1]
-    for call in (lambda: net.log_density(gaussians[:3]), lambda: net.hessian(gaussians[:3])):
-        with pytest.raises(ValueError, match="score network"):
-            call()
+    assert not hasattr(net, "log_density") and not hasattr(net, "hessian")  # a free field has no potential
     with pytest.raises(ValueError, match="sigma"):
         ScoreNetwork(sigma=-1.0).fit(gaussians)
     with pytest.raises(ValueError, match="not fitted"):
@@ -58,6 +64,36 @@ def test_score_network_jacobian_matches_finite_differences(twins, rng):
     fd = np.stack([(net.score(Y + e) - net.score(Y - e)) / (2 * h) for e in np.eye(2) * h], axis=2)
     J = net.jacobian(Y)
     np.testing.assert_allclose(J, fd, atol=3e-2 * np.abs(J).max())
+
+
+# ---- training in chunks (dde_core.training), as the claims, the pages, the CLI and the bench do --------
+class Recorder:
+    """Stands in for a model: records each partial_fit call's data and steps."""
+
+    def __init__(self):
+        self.calls = []
+
+    def partial_fit(self, X=None, steps=100):
+        self.calls.append((X, steps))
+        return self
+
+
+def test_train_in_chunks_passes_the_data_once_reports_and_stops():
+    model, points, seen = Recorder(), np.zeros((4, 2)), []
+    assert train_in_chunks(model, points, 250, 100, lambda done, total: seen.append((done, total))) is model
+    assert [steps for _, steps in model.calls] == [100, 100, 50] and seen == [(100, 250), (200, 250), (250, 250)]
+    assert model.calls[0][0] is points and all(X is None for X, _ in model.calls[1:])
+    stop_after_one = lambda: len(seen) >= 4  # one more report
+    assert run_in_chunks(lambda n: None, 300, 100, lambda *report: seen.append(report), stop_after_one) == 100
+    assert run_in_chunks(lambda n: 1 / 0, 0) == 0  # nothing to do, nothing called
+    with pytest.raises(ValueError, match="chunk"):
+        run_in_chunks(lambda n: None, 10, chunk=0)
+
+
+def test_time_calls_makes_at_least_one_call_and_stops_at_its_budget():
+    assert time_calls(lambda: 7, repeats=3).calls == 3 and time_calls(lambda: 7, 3).result == 7
+    once = time_calls(lambda: None, repeats=5, max_seconds=0.0)
+    assert once.calls == 1 and once.best == once.times[0] >= 0
 
 
 # ---- claim 3: curl and loop integrals ------------------------------------------------------------
@@ -117,8 +153,8 @@ def test_kde_has_log_z_zero_by_both_methods(gaussians):
     kde = GaussianKDE(SIGMA).fit(gaussians)
     wider = GaussianKDE(1.5 * SIGMA).fit(gaussians)  # a proposal that is not the target itself
     z = claims.normalising_constants(kde.log_density, wider, WIDE, n=20_000)
-    assert abs(z["grid"]) < 2e-3
-    assert abs(z["importance"].log_z) < 4 * z["importance"].stderr + 1e-3
+    assert abs(z.grid.value) < 2e-3
+    assert abs(z.importance.value) < 4 * z.importance.stderr + 1e-3
 
 
 @pytest.mark.parametrize("d", [3, 5])
@@ -126,15 +162,15 @@ def test_importance_sampling_recovers_z_in_higher_dimensions(d, rng):
     X = rng.standard_normal((500, d))
     target, proposal = GaussianKDE(0.5).fit(X), GaussianKDE(0.6).fit(X)
     z = claims.normalising_constants(target.log_density, proposal, Grid(n=50), n=20_000)
-    assert z["grid"] is None  # quadrature is 2-D only
-    assert abs(z["importance"].log_z) < 4 * z["importance"].stderr + 1e-3
+    assert z.grid is None  # quadrature is 2-D only
+    assert abs(z.importance.value) < 4 * z.importance.stderr + 1e-3
 
 
 def test_dde_log_z_by_grid_and_by_importance_sampling_agree(gaussians, twins):
     dde = twins[0]
     z = claims.normalising_constants(dde.log_density, GaussianKDE(SIGMA).fit(gaussians), WIDE, n=20_000)
-    estimate = z["importance"]
-    assert abs(z["grid"] - estimate.log_z) < 3 * estimate.stderr + 2e-3
+    estimate = z.importance
+    assert abs(z.grid.value - estimate.value) < 3 * estimate.stderr + 2e-3
     assert estimate.ess > 0.5 * estimate.n  # the KDE at σ is a good proposal for the DDE
 
 
@@ -146,20 +182,20 @@ def test_held_out_log_likelihood_matches_a_direct_computation(gaussians, twins):
     train = gaussians.astype(np.float64)
     sq = ((test[:, None, :] - train[None, :, :]) ** 2).sum(axis=2)
     direct = logsumexp(-sq / (2 * SIGMA**2), axis=1) - math.log(len(train)) - math.log(2 * math.pi * SIGMA**2)
-    assert result["kde_sigma"]["mean"] == pytest.approx(direct.mean(), abs=1e-9)
-    assert result["kde_sigma"]["stderr"] == pytest.approx(direct.std(ddof=1) / math.sqrt(len(test)), rel=1e-6)
+    assert result.kde_sigma.mean == pytest.approx(direct.mean(), abs=1e-9)
+    assert result.kde_sigma.stderr == pytest.approx(direct.std(ddof=1) / math.sqrt(len(test)), rel=1e-6)
     f = dde.log_density(test)
-    log_z = claims.normalising_constants(dde.log_density, GaussianKDE(SIGMA).fit(gaussians), grid, n=2)["grid"]
-    assert result["dde_grid"]["mean"] == pytest.approx(f.mean() - log_z, abs=1e-9)
-    assert result["dde_grid"]["kde_mass_on_grid"] == pytest.approx(1.0, abs=2e-3)
-    assert result["dde_importance"]["mean"] == pytest.approx(result["dde_grid"]["mean"], abs=0.01)
+    log_z = claims.normalising_constants(dde.log_density, GaussianKDE(SIGMA).fit(gaussians), grid, n=2).grid.value
+    assert result.dde_grid.mean == pytest.approx(f.mean() - log_z, abs=1e-9)
+    assert result.kde_mass_on_grid == pytest.approx(1.0, abs=2e-3)
+    assert result.dde_importance.mean == pytest.approx(result.dde_grid.mean, abs=0.01)
     # The trained DDE scores like its target; both are close to the best possible, −H(p).
-    assert result["dde_grid"]["mean"] == pytest.approx(result["kde_sigma"]["mean"], abs=0.05)
-    assert result["kde_sigma"]["mean"] < claims.ANALYTIC_OPTIMUM["8gaussians"] + 3 * result["kde_sigma"]["stderr"]
-    rows = claims.likelihood_rows(result)
-    assert [r["method"] for r in rows][:3] == ["DDE, normalised on a grid", "DDE, importance sampling",
-                                               "Exact KDE, σ = 0.3"]
-    assert all("1,000 held-out points" in r["how measured"] for r in rows)
+    assert result.dde_grid.mean == pytest.approx(result.kde_sigma.mean, abs=0.05)
+    assert result.kde_sigma.mean < claims.ANALYTIC_OPTIMUM["8gaussians"] + 3 * result.kde_sigma.stderr
+    rows = result.rows()
+    assert [r.method for r in rows][:3] == ["DDE, normalised on a grid", "DDE, importance sampling",
+                                            "Exact KDE, σ = 0.3"]
+    assert all("1,000 held-out points" in r.how_measured for r in rows)
 
 
 def test_bandwidth_rules_on_degenerate_data_say_why_they_are_missing():
@@ -167,7 +203,8 @@ def test_bandwidth_rules_on_degenerate_data_say_why_they_are_missing():
     model = DDE(sigma=0.2, batch_size=64).fit(line, steps=1)
     result = claims.held_out_log_likelihoods(model, line, datasets.sample("line", 100, seed=1), 0.2,
                                              Grid(n=50), n_importance=500)
-    assert result["kde_scott"]["mean"] is None and "singular" in result["kde_scott"]["note"]
+    assert result.kde_scott.likelihood is None and "singular" in result.kde_scott.note
+    assert result.rows()[-2].mean_log_likelihood is None and "singular" in result.rows()[-2].how_measured
 
 
 def test_analytic_optima_are_minus_the_entropy(rng):
@@ -193,8 +230,8 @@ def test_sigma_sweep_rows_and_stop(gaussians):
     seen = []
     report = claims.sigma_sweep(gaussians[:1000], test, [0.4, 0.2], steps=20, grid=Grid(n=80),
                                 progress=lambda f, m, p: seen.append((f, m)))
-    assert [r["sigma"] for r in report.rows] == [0.2, 0.4] and not report.stopped
-    assert all(r["method"].startswith("grid 80×80, KDE mass on it") and math.isfinite(r["dde_ll"])
+    assert [r.sigma for r in report.rows] == [0.2, 0.4] and not report.stopped
+    assert all(r.how_measured.startswith("grid 80×80, KDE mass on it") and math.isfinite(r.dde.mean)
                for r in report.rows)
     assert seen[-1][0] == 1.0 and all(0 <= f <= 1 for f, _ in seen)
     stopped = claims.sigma_sweep(gaussians[:1000], test, [0.2, 0.4], steps=20, should_stop=lambda: True)
@@ -209,7 +246,7 @@ def test_scipy_kde_with_the_isotropic_kernel_equals_ours(rng):
         X = rng.standard_normal((700, d)) * np.arange(1, d + 1)  # anisotropic data
         Y = rng.standard_normal((300, d)) * 2
         ours = GaussianKDE(0.25).fit(X).log_density(Y)
-        theirs = claims.scipy_isotropic_kde(X, 0.25).logpdf(Y.T)
+        theirs = scipy_isotropic_kde(X, 0.25).logpdf(Y.T)
         assert np.abs(ours - theirs).max() < 1e-6
 
 
@@ -217,20 +254,20 @@ def test_inference_timings_measure_skip_and_stop(gaussians, twins):
     dde = twins[0]
     queries = Grid(n=8).points
     report = claims.inference_timings(dde, gaussians, SIGMA, queries, sizes=(1000, 50, 200), budget_seconds=60)
-    assert [r["D"] for r in report.rows] == [50, 200, 1000] and not report.skipped
+    assert [r.D for r in report.rows] == [50, 200, 1000] and not report.skipped
     for row in report.rows:
-        assert row["dde_seconds"] > 0 and row["kde_seconds"] > 0 and row["scipy_seconds"] > 0
-        assert row["scipy_max_diff"] < 1e-6 and row["calls"]["dde"] == 5
+        assert row.dde_seconds > 0 and row.kde_seconds > 0 and row.scipy_seconds > 0
+        assert row.scipy_max_diff < 1e-6 and row.calls["dde"] == 5
     # A budget that one size uses up: the larger sizes are skipped, and said so.
     tight = claims.inference_timings(dde, gaussians, SIGMA, queries, sizes=(100, 10**7), budget_seconds=1e-6)
-    assert [r["D"] for r in tight.rows] == [100] and tight.skipped[0][0] == 10**7
+    assert [r.D for r in tight.rows] == [100] and tight.skipped[0][0] == 10**7
     stopped = claims.inference_timings(dde, gaussians, SIGMA, queries, sizes=(50, 100),
                                        should_stop=lambda: True)
     assert stopped.stopped and stopped.rows == []
 
 
 def test_crossover_on_synthetic_rows():
-    rows = [{"D": D, "dde_seconds": 1e-3, "kde_seconds": 1e-5 * D, "scipy_seconds": None} for D in (10, 1000, 10**5)]
+    rows = [TimingRow(D, dde_seconds=1e-3, kde_seconds=1e-5 * D) for D in (10, 1000, 10**5)]
     result = claims.crossover(rows)
     assert result.status == "interpolated" and result.D == pytest.approx(100.0)
     assert result.ratio_at_largest == pytest.approx(1000.0) and result.largest_D == 10**5
@@ -250,7 +287,14 @@ def test_read_timing_json(tmp_path):
         claims.read_timing_json(bad)
     good = tmp_path / "good.json"
     good.write_text('{"rows": []}')
-    assert claims.read_timing_json(good) == {"rows": []}
+    assert claims.read_timing_json(good) == claims.BenchTiming(rows=[])
+    # What bench_claims writes (asdict of the report) reads back as the same rows.
+    row = TimingRow(100, 1e-3, 2e-3, None, {"dde": 5, "kde": 3, "scipy": 0}, None, "scipy skipped")
+    good.write_text(json.dumps({"rows": [asdict(row)], "settings": {"sigma": 0.2}}))
+    assert claims.read_timing_json(good) == claims.BenchTiming([row], {"sigma": 0.2})
+    good.write_text('{"rows": [{"D": 100}]}')
+    with pytest.raises(ValueError, match="bench"):
+        claims.read_timing_json(good)
 
 
 def test_subject_draws_fresh_points_only_for_toys(twins, gaussians):
@@ -264,13 +308,12 @@ def test_subject_draws_fresh_points_only_for_toys(twins, gaussians):
 
 def test_figures_have_the_promised_traces(twins):
     dde, direct = twins
-    rows = [{"D": 10, "dde_seconds": 1e-3, "kde_seconds": 1e-4, "scipy_seconds": None},
-            {"D": 1000, "dde_seconds": 1e-3, "kde_seconds": 1e-2, "scipy_seconds": 2e-2}]
-    assert len(claims.timing_figure(rows, rows, at_crossover=100.0).data) == 6
+    rows = [TimingRow(10, 1e-3, 1e-4), TimingRow(1000, 1e-3, 1e-2, 2e-2)]
+    assert len(timing_figure(rows, rows, at_crossover=100.0).data) == 6
     grid = Grid(n=30)
     views = {"DDE": claims.field_view(dde.score, dde.hessian, grid),
              "Direct": claims.field_view(direct.score, direct.jacobian, grid)}
-    figure = claims.field_figure(views, (0, 0), 1.0, {"DDE": 0.0, "Direct": 0.5})
+    figure = field_figure(views, (0, 0), 1.0, {"DDE": 0.0, "Direct": 0.5})
     heatmaps = [t for t in figure.data if t.type == "heatmap"]
     assert len(heatmaps) == 2 and heatmaps[0].colorscale == heatmaps[1].colorscale
     assert heatmaps[0].zmax == heatmaps[1].zmax == -heatmaps[0].zmin

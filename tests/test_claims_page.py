@@ -76,7 +76,7 @@ def test_timing_button_measures_and_plots(trained):
     trained.button(key="claims_timing_run").click().run()
     assert not trained.exception and not errors(trained)
     report = trained.session_state["claims_timing"]
-    assert [row["D"] for row in report.rows] == [100, 1000, 10_000] and report.n_queries == 64
+    assert [row.D for row in report.rows] == [100, 1000, 10_000] and report.n_queries == 64
     figure = charts(trained)["Time to evaluate log p on 64 queries"]
     assert figure["layout"]["xaxis"]["type"] == "log" and figure["layout"]["yaxis"]["type"] == "log"
     labels = [metric.label for metric in trained.metric]
@@ -98,7 +98,7 @@ def test_likelihood_and_sweep_buttons_fill_tables_and_plots(trained):
     trained.number_input(key="claims_sweep_steps").set_value(10)
     trained.button(key="claims_sweep_run").click().run()
     assert not trained.exception and not errors(trained)
-    assert list(table_with(trained, "sigma")["sigma"]) == [0.2, 0.4]
+    assert list(table_with(trained, "σ")["σ"]) == [0.2, 0.4]
     sweep = charts(trained)["Bias–variance trade-off: held-out log-likelihood against σ"]
     assert [trace["name"] for trace in sweep["data"]][:2] == ["DDE (short training, normalised)", "exact KDE at σ"]
 
@@ -144,12 +144,11 @@ def test_uses_the_playground_model_and_explains_missing_fresh_samples():
 
 def test_a_run_cut_short_keeps_its_rows_and_says_so(trained):
     """Stop (or any click) interrupts a running script; the next run finds the run still marked."""
-    row = {"D": 100, "dde_seconds": 1e-3, "kde_seconds": 2e-3, "scipy_seconds": None, "scipy_max_diff": None,
-           "calls": {"dde": 5, "kde": 3, "scipy": 0}, "note": ""}
+    row = claims.TimingRow(100, dde_seconds=1e-3, kde_seconds=2e-3, calls={"dde": 5, "kde": 3, "scipy": 0})
     report = claims.TimingReport(64, 0.2, 30.0, 3, rows=[row])
     trained.session_state["claims_timing"] = report
     trained.session_state["claims_running"] = "claims_timing"
     trained.run()
     assert not trained.exception and trained.session_state["claims_timing"].stopped
     assert any("Stopped early: larger sizes were not measured." in c.value for c in trained.caption)
-    assert table_with(trained, "DDE s")["D"].tolist() == [row["D"] for row in report.rows]
+    assert table_with(trained, "DDE s")["D"].tolist() == [row.D for row in report.rows]

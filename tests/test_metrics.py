@@ -1,4 +1,4 @@
-"""Tests for dde_core.metrics: grid KL, log-likelihood summary and sample distances."""
+"""Tests for dde_core.metrics: grid KL, held-out log-likelihood and sample distances."""
 
 from __future__ import annotations
 
@@ -11,12 +11,16 @@ from scipy.stats import multivariate_normal, wasserstein_distance
 
 from dde_core.grid import Grid
 from dde_core.metrics import (
+    GridQuadrature,
+    ImportanceSampling,
     energy_distance,
+    held_out_log_likelihood,
     kl_on_grid,
     mean_log_likelihood,
     mmd_squared,
     sliced_wasserstein,
 )
+from dde_core.normalization import GaussianProposal
 
 SAMPLE_DISTANCES = [mmd_squared, energy_distance, sliced_wasserstein]
 
@@ -108,6 +112,62 @@ def test_mean_log_likelihood_matches_numpy():
 def test_mean_log_likelihood_rejects_bad_input(values):
     with pytest.raises(ValueError):
         mean_log_likelihood(values)
+
+
+# ---------------------------------------------------------------- held-out log-likelihood
+
+LOG_C = 7.5  # f = log N(μ, Σ) + LOG_C: an unnormalised log-density with log Z = LOG_C exactly
+
+
+def unnormalised_gaussian(mean, cov):
+    gaussian = multivariate_normal(mean, cov)
+    return lambda points: gaussian.logpdf(points) + LOG_C
+
+
+def test_held_out_log_likelihood_of_a_gaussian_kdes_own_samples():
+    """A KDE on one point μ is N(μ, σ²I): on its own samples E log p = −(d/2) log(2πeσ²) (minus the
+    entropy) and log p = const − ||z||²/2 with ||z||² ~ χ²_d, so std(log p) = √(d/2)."""
+    from dde_core.kde import GaussianKDE
+
+    d, sigma, m = 3, 0.4, 20_000
+    kde = GaussianKDE(sigma).fit(np.array([[0.5, -1.0, 2.0]]))
+    result = held_out_log_likelihood(kde.log_density, kde.sample(m, seed=3))
+    assert result.method == "exact" and result.log_z == 0.0 and result.log_z_stderr == 0.0
+    assert result.n_test == m
+    assert result.stderr == pytest.approx(math.sqrt(d / 2 / m), rel=0.03)
+    assert result.mean == pytest.approx(-d / 2 * math.log(2 * math.pi * math.e * sigma**2), abs=4 * result.stderr)
+
+
+def test_grid_quadrature_gives_log_z_of_a_known_gaussian():
+    f = unnormalised_gaussian(MEAN_P, COV_P)
+    X = multivariate_normal(MEAN_P, COV_P).rvs(500, random_state=1)
+    result = held_out_log_likelihood(f, X, GridQuadrature(GRID))
+    assert result.method == "grid" and result.normaliser.n == GRID.n and result.log_z_stderr == 0.0
+    assert result.log_z == pytest.approx(LOG_C, abs=1e-6)  # the box holds the mass
+    values = f(X) - result.log_z
+    assert result.mean == pytest.approx(values.mean(), rel=1e-12)
+    assert result.stderr == pytest.approx(values.std(ddof=1) / math.sqrt(500), rel=1e-12)
+
+
+def test_importance_sampling_gives_log_z_of_a_known_gaussian_in_3d():
+    mean, cov = np.array([0.3, -0.2, 1.0]), np.diag([0.5, 1.0, 2.0])
+    f = unnormalised_gaussian(mean, cov)
+    X = multivariate_normal(mean, cov).rvs(400, random_state=2)
+    proposal = GaussianProposal(mean, 1.5 * np.sqrt(np.diag(cov)))  # wider than the target
+    result = held_out_log_likelihood(f, X, ImportanceSampling(proposal, n=20_000, seed=0))
+    z = result.normaliser
+    assert z.method == "importance" and z.n == 20_000 and 0 < z.ess <= z.n
+    assert 0 < z.stderr < 0.02 and abs(z.value - LOG_C) < 4 * z.stderr
+    _, test_stderr = mean_log_likelihood(f(X))
+    assert result.stderr == pytest.approx(math.hypot(test_stderr, z.stderr), rel=1e-12)
+
+
+def test_held_out_log_likelihood_rejects_bad_input():
+    f = unnormalised_gaussian(MEAN_P, COV_P)
+    with pytest.raises(ValueError, match="at least 2"):
+        held_out_log_likelihood(f, np.zeros((1, 2)))
+    with pytest.raises(ValueError, match="non-finite"):
+        held_out_log_likelihood(lambda points: np.full(len(points), -np.inf), np.zeros((3, 2)))
 
 
 # ---------------------------------------------------------------- sample distances

@@ -1,0 +1,1 @@
+"""Figures, animation and reports: Plotly and Pillow, no Streamlit."""
