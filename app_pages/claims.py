@@ -27,6 +27,8 @@ from dde_viz import claims as figures
 BENCH_FILE = Path(__file__).resolve().parents[1] / "bench" / "out" / "claims_inference.json"
 RESULT_KEYS = ("claims_timing", "claims_ll", "claims_sweep", "claims_direct")  # tied to one model
 DEFAULT_SWEEP = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8)
+REFERENCE_STEPS_PER_SECOND = 100.0  # the default DDE on 2 CPU cores (bench/RESULTS.md)
+SWEEP_MEASURE_SECONDS = 2.0  # normalising and scoring one σ of the sweep, about
 state = st.session_state
 widget_state.remember({
     "claims_dist": "8gaussians", "claims_sigma": 0.2, "claims_n": 5_000, "claims_steps": 1_000,
@@ -50,15 +52,18 @@ def mark_interrupted_run() -> None:
 
 
 def run_long(key: str, label: str, work: Callable, keep: Callable[[Any], None] | None = None,
-             help: str | None = None) -> None:
+             help: str | None = None, estimate: float | None = None) -> None:
     """Run ``work(progress)`` on a click; each partial result goes to ``keep`` (default state[key]).
 
     Stop needs no callback: any click reruns the page, which interrupts the running script;
     the next run finds it still marked running (``mark_interrupted_run``) and says so. A run
     that reaches ``RUN_BUDGET_SECONDS`` stops at its next progress report, keeping what it has.
+    ``estimate``: about how long the run takes (s), said before it starts.
     """
     keep = keep or (lambda partial: state.__setitem__(key, partial))
-    left, right, _ = st.columns([3, 1, 4])
+    left, right, note = st.columns([3, 1, 4])
+    budget = f"runs stop at {RUN_BUDGET_SECONDS:.0f} s, keeping what was measured"
+    note.caption(f"About {estimate:,.0f} s ({budget})." if estimate is not None else f"At most {budget}.")
     clicked = left.button(label, key=f"{key}_run", type="primary", help=help, width="stretch")
     right.button("Stop", key=f"{key}_stop", width="stretch",
                  help="Stops between steps; what was measured so far is kept.")
@@ -85,6 +90,13 @@ def run_long(key: str, label: str, work: Callable, keep: Callable[[Any], None] |
         keep(result)
     state.claims_running = None
     bar.empty()
+
+
+def training_seconds(steps: int, model: Any = None) -> float:
+    """About how long ``steps`` training steps take: at ``model``'s measured speed when it has
+    trained, else at the reference machine's (about 100 steps/s for the default DDE)."""
+    speed = getattr(getattr(model, "history_", None), "steps_per_second", None)
+    return steps / (speed if speed and speed == speed else REFERENCE_STEPS_PER_SECOND)
 
 
 def table(rows: Sequence[Any], columns: dict[str, Callable[[Any], Any]]) -> pd.DataFrame:
@@ -134,7 +146,7 @@ def train_here() -> None:
     run_long("claims_train", "Train a DDE here", lambda progress: train_with_progress(
         subject.model, subject.points, steps, progress),
         keep=lambda _: state.__setitem__("claims_local", subject) if hasattr(subject.model, "average_") else None,
-        help="Default DDE (3×64 softplus, batch 2048) on data seed 0.")
+        help="Default DDE (3×64 softplus, batch 2048) on data seed 0.", estimate=training_seconds(steps))
 
 
 def choose_subject() -> claims.Subject | None:
@@ -325,7 +337,9 @@ def sweep_section(subject: claims.Subject, optimum: float | None) -> None:
                                   subject.quadrature_grid(int(state.claims_quad_n)), int(state.claims_n_is),
                                   progress=progress)
 
-    run_long("claims_sweep", "Run σ sweep", work)
+    sweep_steps = len(state.claims_sweep_sigmas) * int(state.claims_sweep_steps)
+    run_long("claims_sweep", "Run σ sweep", work, estimate=training_seconds(sweep_steps, subject.model)
+             + SWEEP_MEASURE_SECONDS * len(state.claims_sweep_sigmas))
     report = state.get("claims_sweep")
     if report is not None and report.rows:
         chart(figures.sweep_figure(report.rows, optimum, subject.sigma), key="claims_sweep_chart")
@@ -358,7 +372,8 @@ def field_section(subject: claims.Subject) -> None:
         return train_with_progress(net, subject.points, int(state.claims_direct_steps), progress)
 
     run_long("claims_direct", "Train the direct score network", work,
-             keep=lambda net: state.__setitem__("claims_direct", net) if hasattr(net, "average_") else None)
+             keep=lambda net: state.__setitem__("claims_direct", net) if hasattr(net, "average_") else None,
+             estimate=training_seconds(int(state.claims_direct_steps), subject.model))
     try:
         show_fields(subject, state.get("claims_direct"))
     except InputError as error:

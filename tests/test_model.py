@@ -4,11 +4,12 @@ import numpy as np
 import pytest
 
 from dde_core import DDE, GaussianKDE, Grid
+from dde_core.errors import InputError
 from dde_core.metrics import kl_on_grid
 
 
 def test_trained_density_matches_the_exact_kde(spirals, trained_spirals):
-    """The central claim: f → log KDE_σ. KL on the 200×200 grid of NOTES.md §1."""
+    """The central claim: f → log KDE_σ. KL on the 200×200 grid (docs/science.md §1)."""
     grid = Grid(n=200)
     kde = GaussianKDE(sigma=0.2).fit(spirals)
     kl = kl_on_grid(kde.log_density(grid.points), trained_spirals.log_density(grid.points))
@@ -148,3 +149,26 @@ def test_bad_data():
         DDE().log_density(np.ones((1, 2)))
     with pytest.raises(ValueError, match="no data"):
         DDE().partial_fit(steps=3)
+
+
+@pytest.mark.parametrize(
+    "call",
+    [
+        lambda model: model.denoise(np.ones((3, 2))),
+        lambda model: model.denoising_loss(np.ones((3, 2)), np.ones((3, 2))),
+        lambda model: model.score(np.ones((3, 2))),
+        lambda model: model.hessian(np.ones((3, 2))),
+        lambda model: model.n_steps_,
+    ],
+    ids=["denoise", "denoising_loss", "score", "hessian", "n_steps_"],
+)
+def test_an_unfitted_model_says_so_before_reading_fitted_attributes(call):
+    with pytest.raises(InputError, match=r"This DDE is not fitted yet: call fit\(X\) first"):
+        call(DDE())
+
+
+def test_denoising_loss_checks_that_its_pairs_match(trained_spirals):
+    with pytest.raises(InputError, match="row by row"):
+        trained_spirals.denoising_loss(np.ones((3, 2)), np.ones((4, 2)))
+    with pytest.raises(InputError, match="columns"):
+        trained_spirals.denoising_loss(np.ones((3, 2)), np.ones((3, 3)))

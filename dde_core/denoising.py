@@ -1,0 +1,352 @@
+"""What every denoising estimator shares: settings, the compiled training loop, denoising.
+
+A denoising estimator learns the score ∇ log p_σ of the data smoothed by N(0, σ²I)
+from clean points x and noisy copies x̃ = x + σ η, η ~ N(0, I), by minimising the
+denoising loss
+
+    L(θ) = E || x̃ + σ² s_θ(x̃) − x ||²        (summed over the d coordinates),
+
+where s_θ: R^d → R^d is the model's score.  Tweedie's formula,
+
+    E[x | x̃] = x̃ + σ² ∇ log p_σ(x̃),
+
+says that the best denoiser in the mean-square sense is x̃ + σ² ∇ log p_σ(x̃); so
+L is smallest at s_θ = ∇ log p_σ, and x̃ + σ² s_θ(x̃) (``denoise``) is the model's
+estimate of the clean point.  On a finite training set p_σ is exactly the Gaussian
+KDE with bandwidth σ, so the optimum is known and every model can be checked
+against it.
+
+``DenoisingEstimator`` holds what does not depend on how the network gives the
+score: the constructor's settings, ``fit`` / ``partial_fit`` (one compiled,
+non-retracing training loop run in chunks), the learning-rate schedule, the
+exponential moving average of the weights used for evaluation, the training
+history, the device, ``denoise`` and ``denoising_loss``.  A subclass says how its
+network gives the score (``_score_graph``, ``score``) and adds what only it has:
+``dde_core.model.DDE`` trains a scalar f with s = ∇f (so it also has a
+log-density and a Hessian); ``dde_core.score_network.ScoreNetwork`` trains a
+vector field s directly (so it has a Jacobian, and no density).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from abc import ABC, abstractmethod
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import ClassVar, Self
+
+import keras
+import numpy as np
+import tensorflow as tf
+
+from .activations import ACTIVATIONS
+from .device import device_name
+from .errors import InputError
+from .metrics import denoising_error
+from .validation import check_points, check_positive_float, check_positive_int, check_sigma
+
+__all__ = ["DenoisingEstimator", "TrainingHistory"]
+
+# A traceable TensorFlow function of a network and points y (m, d): its score (m, d), output, Jacobian...
+NetworkFunction = Callable[[keras.Model, tf.Tensor], tf.Tensor]
+
+
+@dataclass
+class TrainingHistory:
+    """Mean denoising loss of each training chunk, with the step it ended at.
+
+    ``seconds`` is the wall time of all chunks and ``timed_steps`` their steps,
+    so their ratio is the training speed (TensorFlow's one-off tracing and graph
+    optimisation happen in a warm-up call before the first chunk, untimed).
+    """
+
+    steps: list[int] = field(default_factory=list)
+    loss: list[float] = field(default_factory=list)
+    seconds: float = 0.0
+    timed_steps: int = 0
+
+    def add(self, step: int, loss: float, steps: int, seconds: float) -> None:
+        """Record a chunk of ``steps`` steps ending at ``step``, its mean loss and wall seconds."""
+        self.timed_steps += steps
+        self.seconds += seconds
+        self.steps.append(step)
+        self.loss.append(loss)
+
+    @property
+    def steps_per_second(self) -> float:
+        """Training steps per wall-clock second over all chunks (NaN before the first)."""
+        return self.timed_steps / self.seconds if self.seconds > 0 else float("nan")
+
+
+class DenoisingEstimator(ABC):
+    """A network trained by the denoising loss L = E||x̃ + σ² s(x̃) − x||² (scikit-learn style).
+
+    Parameters (stored as given, checked by ``fit``):
+        sigma: noise level σ in data units; the model's score converges to that of
+            the Gaussian KDE with this bandwidth.
+        hidden: widths of the hidden layers.
+        activation: one of ``ACTIVATIONS`` (twice differentiable).
+        learning_rate: Adam's peak learning rate.
+        batch_size: clean points per step (each gets one fresh noise draw).
+        steps: training steps of a default ``fit``; also the length of the
+            cosine learning-rate decay (after it the rate stays at its floor).
+        ema: decay of the moving average of the weights used for evaluation
+            (0 disables it).
+        seed: seeds initial weights, batches and noise.
+
+    Fitted attributes: ``sigma_`` (σ as a float), ``n_dims_`` (d), ``network_`` (the
+    network being trained), ``average_`` (its moving average, used for evaluation),
+    ``history_`` (a ``TrainingHistory``), ``device_``, and ``n_steps_``.
+    """
+
+    #: How messages name this kind of model ("This DDE is not fitted yet ...").
+    _kind: ClassVar[str] = "model"
+
+    def __init__(
+        self,
+        sigma: float = 0.2,
+        hidden: tuple[int, ...] = (64, 64, 64),
+        activation: str = "softplus",
+        learning_rate: float = 3e-3,
+        batch_size: int = 2048,
+        steps: int = 2000,
+        ema: float = 0.99,
+        seed: int = 0,
+    ):
+        self.sigma = sigma
+        self.hidden = hidden
+        self.activation = activation
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.steps = steps
+        self.ema = ema
+        self.seed = seed
+
+    def get_params(self) -> dict:
+        """The constructor's parameters, as given (``hidden`` as a list)."""
+        return {
+            "sigma": self.sigma,
+            "hidden": list(self.hidden),
+            "activation": self.activation,
+            "learning_rate": self.learning_rate,
+            "batch_size": self.batch_size,
+            "steps": self.steps,
+            "ema": self.ema,
+            "seed": self.seed,
+        }
+
+    # -- what a subclass provides ------------------------------------------------------
+    @abstractmethod
+    def _build_network(self, n_dims: int) -> keras.Model:
+        """A fresh network for points of ``n_dims`` coordinates (called twice: trained and average)."""
+
+    @staticmethod
+    @abstractmethod
+    def _score_graph(network: keras.Model, y: tf.Tensor) -> tf.Tensor:
+        """The score s(y), (m, d), of ``network`` at y (m, d), as traceable TensorFlow.
+
+        The training loop calls it inside its gradient tape, so it must be
+        differentiable with respect to the network's weights.
+        """
+
+    @abstractmethod
+    def score(self, Y: np.ndarray, batch_size: int = 65536) -> np.ndarray:
+        """The learned score at the rows of Y (m, d), shape (m, d), in 1 / data units."""
+
+    # -- set-up ------------------------------------------------------------------------
+    def _check_params(self) -> None:
+        check_sigma(self.sigma)
+        if not isinstance(self.hidden, (tuple, list)) or not self.hidden:
+            raise InputError(f"hidden must be a non-empty list of layer widths, got {self.hidden!r}.")
+        for width in self.hidden:
+            check_positive_int(width, "each hidden layer width")
+        if self.activation not in ACTIVATIONS:
+            raise InputError(
+                f"activation {self.activation!r} is not twice differentiable or not supported; "
+                f"choose one of {', '.join(ACTIVATIONS)}."
+            )
+        check_positive_float(self.learning_rate, "learning_rate")
+        check_positive_int(self.batch_size, "batch_size")
+        check_positive_int(self.steps, "steps")
+        if not (isinstance(self.ema, (int, float)) and 0.0 <= self.ema < 1.0):
+            raise InputError(f"ema must be a number in [0, 1), got {self.ema!r}.")
+        check_positive_int(self.seed, "seed", minimum=0)
+
+    def _initialise(self, n_dims: int) -> None:
+        self.sigma_ = check_sigma(self.sigma)
+        self.n_dims_ = n_dims
+        self.network_ = self._build_network(n_dims)
+        self.average_ = self._build_network(n_dims)
+        self.average_.set_weights(self.network_.get_weights())
+        schedule = keras.optimizers.schedules.CosineDecay(
+            float(self.learning_rate), decay_steps=int(self.steps), alpha=0.02
+        )
+        self.optimizer_ = keras.optimizers.Adam(learning_rate=schedule)
+        self.optimizer_.build(self.network_.trainable_variables)
+        self._rng = tf.random.Generator.from_seed(self.seed)
+        self._train_steps = _make_train_steps(
+            self.network_,
+            self.average_,
+            self.optimizer_,
+            self._rng,
+            self._score_graph,
+            self.sigma_,
+            int(self.batch_size),
+            float(self.ema),
+        )
+        self.history_ = TrainingHistory()
+        self.device_ = device_name()
+
+    # -- training ----------------------------------------------------------------------
+    def fit(self, X: np.ndarray, steps: int | None = None) -> Self:
+        """Start afresh on X (D, d) and train ``steps`` steps (default ``self.steps``)."""
+        self._check_params()
+        X = check_points(X, "X", min_points=2, dtype=np.float32)
+        self._initialise(X.shape[1])
+        self._data = tf.constant(X)
+        return self.partial_fit(steps=self.steps if steps is None else steps)
+
+    def partial_fit(self, X: np.ndarray | None = None, steps: int = 100) -> Self:
+        """Continue training for ``steps`` steps, on new points X (D, d) if given.
+
+        The first call on an unfitted model initialises it (X required).  The
+        mean loss of the chunk and its wall time go to ``history_``.
+        """
+        steps = check_positive_int(steps, "steps")
+        if not hasattr(self, "network_"):
+            if X is None:
+                raise InputError(f"This {self._kind} has no data yet: call fit(X) or partial_fit(X, steps).")
+            self._check_params()
+            X = check_points(X, "X", min_points=2, dtype=np.float32)
+            self._initialise(X.shape[1])
+        if X is not None:
+            X = check_points(X, "X", min_points=2, dim=self.n_dims_, dtype=np.float32)
+            self._data = tf.constant(X)
+        if not hasattr(self, "_data"):
+            raise InputError(f"This {self._kind} has no training data (it was loaded from a file): pass X.")
+        if not self.history_.steps:  # warm-up: trace and optimise the graph, zero steps
+            self._train_steps(self._data, tf.constant(0, tf.int32))
+        start = time.perf_counter()
+        loss = float(self._train_steps(self._data, tf.constant(steps, tf.int32)))
+        self.history_.add(self.n_steps_, loss, steps, time.perf_counter() - start)
+        if not math.isfinite(loss):
+            raise InputError(
+                "Training diverged (the loss became NaN or infinite). "
+                "Lower the learning rate or raise sigma, then start again."
+            )
+        return self
+
+    @property
+    def n_steps_(self) -> int:
+        """Training steps taken so far."""
+        self._check_fitted()
+        return int(self.optimizer_.iterations.numpy())
+
+    # -- evaluation --------------------------------------------------------------------
+    def _check_fitted(self) -> None:
+        if not hasattr(self, "average_"):
+            raise InputError(f"This {self._kind} is not fitted yet: call fit(X) first.")
+
+    def _inputs(self, Y: np.ndarray) -> tf.Tensor:
+        self._check_fitted()
+        Y = check_points(Y, "Y", dim=self.n_dims_, min_points=0, dtype=np.float32)
+        return tf.constant(Y)
+
+    def _evaluate(self, function: NetworkFunction, Y: np.ndarray, batch_size: int) -> np.ndarray:
+        """``function(average_, y)`` on the rows of Y (m, d) in batches, as float64 (m, ...)."""
+        return _in_batches(lambda y: function(self.average_, y), self._inputs(Y), batch_size)
+
+    def denoise(self, Y: np.ndarray) -> np.ndarray:
+        """Tweedie's estimate of the clean point, y + σ² s(y), shape (m, d), for Y (m, d)."""
+        self._check_fitted()
+        return check_points(Y, "Y", dim=self.n_dims_, min_points=0) + self.sigma_**2 * self.score(Y)
+
+    def denoising_loss(self, clean: np.ndarray, noisy: np.ndarray) -> float:
+        """The training loss mean ||x̃ + σ² s(x̃) − x||² on given pairs, both (m, d), in data units²."""
+        self._check_fitted()
+        clean = check_points(clean, "clean", dim=self.n_dims_)
+        noisy = check_points(noisy, "noisy", dim=self.n_dims_)
+        if noisy.shape != clean.shape:
+            raise InputError(f"clean and noisy must pair up row by row, got {len(clean)} and {len(noisy)} rows.")
+        return denoising_error(self.denoise(noisy), clean)
+
+
+# -- compiled pieces (module level so they are traced once per network) -----------------
+def _make_train_steps(
+    network: keras.Model,
+    average: keras.Model,
+    optimizer: keras.optimizers.Optimizer,
+    rng: tf.random.Generator,
+    score: NetworkFunction,
+    sigma: float,
+    batch_size: int,
+    ema: float,
+) -> tf.types.experimental.PolymorphicFunction:
+    """Build the compiled loop ``train_steps(data, n) -> mean loss`` for one model.
+
+    Each step draws ``batch_size`` clean rows of data (D, d) with replacement, one
+    noise draw each, and takes an Adam step on the denoising loss of ``score``;
+    then ``average`` moves towards ``network`` with decay ``ema``.  Traced once:
+    data has a fixed rank and dtype and ``n`` is a tensor, so calling it again
+    with other data or another count does not retrace.
+    """
+    variance = sigma**2
+    weights = network.trainable_variables
+    averages = average.trainable_variables
+
+    def one_step(data):
+        picks = rng.uniform([batch_size], 0, tf.shape(data)[0], dtype=tf.int32)
+        clean = tf.gather(data, picks)
+        noisy = clean + sigma * rng.normal(tf.shape(clean))
+        with tf.GradientTape() as tape:
+            residual = noisy + variance * score(network, noisy) - clean
+            loss = tf.reduce_mean(tf.reduce_sum(residual**2, axis=1))
+        gradients = tape.gradient(loss, weights)
+        optimizer.apply(gradients, weights)
+        for avg, w in zip(averages, weights, strict=True):
+            avg.assign(ema * avg + (1.0 - ema) * w)
+        return loss
+
+    @tf.function(
+        input_signature=[
+            tf.TensorSpec([None, network.n_dims], tf.float32),
+            tf.TensorSpec([], tf.int32),
+        ]
+    )
+    def train_steps(data, n):
+        total = tf.constant(0.0)
+        for _ in tf.range(n):
+            total += one_step(data)
+        return total / tf.cast(tf.maximum(n, 1), tf.float32)
+
+    return train_steps
+
+
+@tf.function(reduce_retracing=True, jit_compile=True)
+def _network_output(network: keras.Model, y: tf.Tensor) -> tf.Tensor:
+    """The network's own output at y (m, d), compiled: f(y) (m,) or s(y) (m, d)."""
+    return network(y)
+
+
+def _score_jacobian(score: NetworkFunction, network: keras.Model, y: tf.Tensor) -> tf.Tensor:
+    """∂s_i/∂y_j of a score graph at y (m, d), shape (m, d, d); traceable."""
+    with tf.GradientTape() as tape:
+        tape.watch(y)
+        s = score(network, y)
+    return tape.batch_jacobian(s, y)
+
+
+def _in_batches(function: Callable[[tf.Tensor], tf.Tensor], Y: tf.Tensor, batch_size: int) -> np.ndarray:
+    """Apply a compiled function to Y in slices of at most ``batch_size`` rows.
+
+    Each slice is zero-padded to a multiple of 1024 rows, so XLA compiles for a
+    few shapes instead of one per query count.
+    """
+    parts = []
+    for start in range(0, max(Y.shape[0], 1), batch_size):
+        rows = Y[start : start + batch_size]
+        padded_size = max(1, math.ceil(rows.shape[0] / 1024)) * 1024
+        padding = tf.zeros([padded_size - rows.shape[0], Y.shape[1]], Y.dtype)
+        parts.append(function(tf.concat([rows, padding], axis=0)).numpy()[: rows.shape[0]])
+    return np.concatenate(parts).astype(np.float64)
