@@ -2,17 +2,17 @@
 
 Streamlit's pages (navigation.py, which runs for every page view) plus one HTTP route
 of our own: the live DDE panel fetches its frames from ``live/<token>`` while a model
-trains, so the page does not rerun for each frame (app_pages/live_view.py says why).
+trains, so the page does not rerun for each frame (dde_app/live_view.py says why).
 """
 
-from app_pages.tensorflow_setup import configure_tensorflow
+from dde_app.tensorflow_setup import configure_tensorflow
 
 configure_tensorflow()  # before the imports below bring in TensorFlow
 
 import streamlit as st  # noqa: E402
 
-from app_pages.charts import publish_plotly_js  # noqa: E402
-from app_pages.live_view import routes  # noqa: E402
+from dde_app.charts import publish_plotly_js  # noqa: E402
+from dde_app.live_view import routes  # noqa: E402
 
 publish_plotly_js()  # plotly.js for a live chart on a page without other charts (charts.py)
 app = st.App("navigation.py", routes=routes())

@@ -8,14 +8,14 @@ file, its navigation and its settings.)
 
 from pathlib import Path
 
-from app_pages.tensorflow_setup import configure_tensorflow
+from dde_app.tensorflow_setup import configure_tensorflow
 
 configure_tensorflow()  # before anything imports TensorFlow (app.py does the same)
 
 import streamlit as st  # noqa: E402
 from streamlit.runtime.scriptrunner import script_runner  # noqa: E402
 
-from app_pages.widget_state import keep_all  # noqa: E402
+from dde_app.widget_state import keep_all  # noqa: E402
 
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 
@@ -28,7 +28,7 @@ script_runner._clean_problem_modules = lambda: None
 # The page icon is a file of the app's: a ":material/…:" icon would make every visitor's
 # browser fetch it from a public font server (an offline classroom sees a failed request).
 st.set_page_config(page_title="DDE Playground", page_icon=str(ICON), layout="wide")
-keep_all()  # widget values survive a visit to another page (app_pages/widget_state.py)
+keep_all()  # widget values survive a visit to another page (dde_app/widget_state.py)
 pages = [
     st.Page("app_pages/playground.py", title="Playground", icon=":material/tune:", default=True),
     st.Page("app_pages/sampling.py", title="Sampling", icon=":material/scatter_plot:"),

@@ -13,8 +13,8 @@ from typing import Any, Callable, Sequence
 import pandas as pd
 import streamlit as st
 
-from app_pages import widget_state
-from app_pages.charts import chart
+from dde_app import widget_state
+from dde_app.charts import chart
 from dde_core import DDE, claims, datasets
 from dde_core.errors import InputError
 from dde_core.grid import Grid

@@ -6,19 +6,19 @@ import io
 
 import streamlit as st
 
-from app_pages import widget_state
-from app_pages.charts import chart, live_chart
-from app_pages.live_view import POLL_SECONDS, dde_panel_figure, poll_path
-from app_pages.text import plain
+from dde_app import widget_state
+from dde_app.charts import chart, live_chart
+from dde_app.live_view import POLL_SECONDS, dde_panel_figure, poll_path
+from dde_app.text import plain
 from dde_core import datasets
-from dde_core.animation import Frame
+from dde_viz.animation import Frame
 from dde_core.errors import InputError
 from dde_core.experiment import Config
-from dde_core.figures import density_figure, gallery_figure, points_figure, training_curves_figure
+from dde_viz.figures import density_figure, gallery_figure, points_figure, training_curves_figure
 from dde_core.limits import DEFAULT_UPLOAD_POINTS, MAX_TRAINING_POINTS, MAX_UPLOAD_MB
-from dde_core.session import PlaygroundSession, changed_fields
+from dde_app.session import PlaygroundSession, changed_fields
 from dde_core.settings import BY_FIELD, SETTINGS, Setting
-from dde_core.sharing import Setup, read_query, to_query
+from dde_app.sharing import Setup, read_query, to_query
 
 UPLOAD = "Your own CSV…"
 STATS_SECONDS = 1.0  # the numbers and curves below refresh less often
@@ -319,7 +319,7 @@ def static_panels(columns) -> None:
 
 def live_panel() -> None:
     """The DDE panel. While playing, its chart fetches each new frame itself
-    (app_pages/live_view.py): the page does not rerun per frame, and drawing never
+    (dde_app/live_view.py): the page does not rerun per frame, and drawing never
     waits for training. Paused, it shows the density as a heatmap with values on hover."""
     frame = session.latest_frame
     live_chart(dde_panel_figure(session, frame, as_image=playing), key="dde_panel",

@@ -7,8 +7,8 @@ import time
 import numpy as np
 import streamlit as st
 
-from app_pages import widget_state
-from app_pages.charts import chart
+from dde_app import widget_state
+from dde_app.charts import chart
 from dde_core import datasets
 from dde_core.comparison import (
     INITIALISATIONS, REFERENCE_SPEED, SAMPLERS, SamplerSettings, estimated_seconds, measured_speed,
@@ -16,7 +16,7 @@ from dde_core.comparison import (
 )
 from dde_core.errors import InputError
 from dde_core.experiment import Config, Experiment
-from dde_core.figures import samples_figure
+from dde_viz.figures import samples_figure
 from dde_core.limits import MAX_SAMPLER_CHAIN_STEPS, RUN_BUDGET_SECONDS
 from dde_core.settings import SIGMA_CHOICES
 from dde_core.training import run_in_chunks

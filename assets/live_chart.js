@@ -3,11 +3,11 @@
 // st.plotly_chart gives every new figure a new element, so the browser builds the chart
 // from scratch (Plotly.newPlot: axes, margins, text measurement) for each new figure.
 // This Streamlit component keeps one chart <div> per key and hands each new figure to
-// Plotly.react, which redraws only what changed. See app_pages/charts.py.
+// Plotly.react, which redraws only what changed. See dde_app/charts.py.
 //
 // data = {figure: <figure as a JSON string>, poll: <URL path or null>, after: <step of
 // `figure`>, every: <seconds>}. With `poll`, the chart also fetches frames newer than
-// `after` itself, every `every` seconds, without the page rerunning (app_pages/live_view.py
+// `after` itself, every `every` seconds, without the page rerunning (dde_app/live_view.py
 // describes the route's answers).
 
 const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };

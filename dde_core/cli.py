@@ -344,7 +344,8 @@ def _native_stderr_silenced(silence: bool) -> Iterator[None]:
 
 
 def _import_engine() -> tuple[ModuleType, ModuleType]:
-    """Import TensorFlow quietly, then the engine modules that use it: (experiment, report)."""
+    """Import TensorFlow quietly, then the modules that use it: (the experiment, the HTML report
+    of the view package dde_viz, which only the command line's output step needs)."""
     silence = "tensorflow" not in sys.modules and not _wants_tensorflow_logs()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
@@ -352,7 +353,9 @@ def _import_engine() -> tuple[ModuleType, ModuleType]:
         import tensorflow as tf
 
         tf.config.list_physical_devices()  # CUDA's probe logs its failure once, here
-        from . import experiment, report
+        from dde_viz import report
+
+        from . import experiment
     from absl import logging as absl_logging
 
     absl_logging.set_verbosity(absl_logging.ERROR)

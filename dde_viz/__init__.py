@@ -1,1 +1,1 @@
-"""Figures, animation and reports: Plotly and Pillow, no Streamlit."""
+"""Figures, animation and reports: Plotly and Pillow, no Streamlit (used by the pages and the CLI)."""

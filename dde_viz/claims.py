@@ -1,7 +1,7 @@
 """Figures of the Claims page: dde_core.claims results in, ``go.Figure`` out.
 
 Styled like every figure of the app (``app_style``, the title font, side-by-side
-panels and arrows of :mod:`dde_core.figures`).  Log axes are log10 in Plotly.
+panels and arrows of :mod:`dde_viz.figures`).  Log axes are log10 in Plotly.
 """
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dde_core.claims import FieldView, LikelihoodRow, SweepRow, TimingRow, circle
-from dde_core.figures import (
+from dde_viz.figures import (
     TITLE_FONT,
     _axis_names,
     _figure,

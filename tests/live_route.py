@@ -1,11 +1,11 @@
-"""Calling the frames route (app_pages/live_view.py) as Starlette calls it, for the tests."""
+"""Calling the frames route (dde_app/live_view.py) as Starlette calls it, for the tests."""
 
 import asyncio
 from concurrent.futures import ThreadPoolExecutor
 
 from starlette.requests import Request
 
-from app_pages import live_view
+from dde_app import live_view
 
 
 def get(token: str, query: str = ""):

@@ -12,7 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dde_core import claims
 from dde_core.experiment import Config
-from dde_core.session import PlaygroundSession
+from dde_app.session import PlaygroundSession
 
 PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "claims.py")
 

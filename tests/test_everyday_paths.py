@@ -9,15 +9,15 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-from app_pages import live_view
-from app_pages.text import plain
+from dde_app import live_view
+from dde_app.text import plain
 from dde_core import limits
 from dde_core.comparison import REFERENCE_SPEED, SamplerSettings, estimated_seconds
 from dde_core.errors import InputError
 from dde_core.experiment import Config, Experiment
-from dde_core.session import PlaygroundSession
+from dde_app.session import PlaygroundSession
 from dde_core.settings import SETTINGS
-from dde_core.sharing import Setup, read_query, to_query
+from dde_app.sharing import Setup, read_query, to_query
 from dde_core.validation import check_spread
 from tests.live_route import get
 

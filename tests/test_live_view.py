@@ -1,12 +1,12 @@
-"""The live panel's frames route (app_pages/live_view.py), called as Starlette calls it."""
+"""The live panel's frames route (dde_app/live_view.py), called as Starlette calls it."""
 
 import gc
 import json
 
 import pytest
-from app_pages import live_view
+from dde_app import live_view
 from dde_core.experiment import Config
-from dde_core.session import PlaygroundSession
+from dde_app.session import PlaygroundSession
 from tests.live_route import get
 
 
@@ -107,7 +107,7 @@ def test_unknown_or_closed_sessions_get_404_and_are_not_kept_alive():
 
 
 def test_plotly_js_is_published_once_and_a_read_only_folder_is_survived(tmp_path):
-    from app_pages.charts import publish_plotly_js
+    from dde_app.charts import publish_plotly_js
 
     target = publish_plotly_js(tmp_path / "static" / "plotly.min.js")
     assert target is not None and b"plotly.js" in target.read_bytes()[:400]

@@ -5,8 +5,8 @@ import pytest
 
 from dde_core import DDE
 from dde_core.experiment import Config
-from dde_core.session import PlaygroundSession, changed_fields
-from dde_core.sharing import Setup, from_query, snap, to_query, SIGMA_CHOICES
+from dde_app.session import PlaygroundSession, changed_fields
+from dde_app.sharing import Setup, from_query, snap, to_query, SIGMA_CHOICES
 
 
 def test_query_round_trip():

@@ -5,8 +5,8 @@ import plotly.graph_objects as go
 import pytest
 
 from dde_core import GaussianKDE, Grid
-from dde_core.animation import FrameBuffer, frame_from_view, gif_bytes, render_frame
-from dde_core.figures import (
+from dde_viz.animation import FrameBuffer, frame_from_view, gif_bytes, render_frame
+from dde_viz.figures import (
     comparison_figure, density_figure, gallery_figure, points_figure, quiver_segments,
     training_curves_figure,
 )
@@ -44,7 +44,7 @@ def test_view_is_the_models_density_normalised_on_the_grid_and_its_score(kde, kd
 
 
 def test_density_as_a_picture_uses_the_shared_colour_scale(kde_view):
-    from dde_core.figures import density_rgb
+    from dde_viz.figures import density_rgb
     from plotly.colors import hex_to_rgb, sequential
 
     density = np.zeros((2, 3))

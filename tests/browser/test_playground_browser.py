@@ -189,7 +189,7 @@ def test_play_trains_live_and_pause_stops(page, app_url, artifacts):
     open_app(page, app_url)
     before = chart(page, DDE_TITLE)
 
-    frame_requests = []  # while playing, the live panel fetches its frames itself (app_pages/live_view.py)
+    frame_requests = []  # while playing, the live panel fetches its frames itself (dde_app/live_view.py)
     page.on("response", lambda r: frame_requests.append(r.status) if "/live/" in r.url else None)
     play_button(page).click()
     expect(pause_button(page)).to_be_visible(timeout=30_000)

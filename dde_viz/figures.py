@@ -20,8 +20,8 @@ from PIL import Image
 from plotly.colors import hex_to_rgb, sequential
 from plotly.subplots import make_subplots
 
-from .grid import Grid
-from .views import DensityView
+from dde_core.grid import Grid
+from dde_core.views import DensityView
 
 __all__ = [
     "app_style",

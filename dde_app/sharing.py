@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Mapping
 
-from .experiment import Config
-from .settings import BY_KEY, SETTINGS, SIGMA_CHOICES, SIGMA_RANGE, snap
+from dde_core.experiment import Config
+from dde_core.settings import BY_KEY, SETTINGS, SIGMA_CHOICES, SIGMA_RANGE, snap
 
 __all__ = ["Setup", "LinkReading", "to_query", "read_query", "from_query", "snap", "SIGMA_CHOICES",
            "SIGMA_RANGE"]

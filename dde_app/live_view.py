@@ -39,10 +39,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from streamlit import config
 
-from dde_core.animation import Frame
+from dde_viz.animation import Frame
 from dde_core.limits import FRAME_REQUESTS_PER_SECOND
-from dde_core.figures import density_figure
-from dde_core.session import PlaygroundSession
+from dde_viz.figures import density_figure
+from dde_app.session import PlaygroundSession
 
 POLL_SECONDS = 0.1  # how often a playing page asks for a new frame
 

@@ -15,10 +15,10 @@ from dataclasses import dataclass, field
 import numpy as np
 from PIL import Image, ImageDraw
 
-from .errors import InputError
+from dde_core.errors import InputError
 from .figures import density_rgb, quiver_segments
-from .grid import Grid
-from .views import DensityView
+from dde_core.grid import Grid
+from dde_core.views import DensityView
 
 __all__ = ["Frame", "FrameBuffer", "frame_from_view", "render_frame", "gif_bytes"]
 

@@ -32,10 +32,10 @@ from typing import Callable
 
 import numpy as np
 
-from .animation import FrameBuffer, frame_from_view, gif_bytes
-from .errors import InputError
-from .experiment import Config, Experiment
-from .limits import TRAINER_IDLE_SECONDS
+from dde_viz.animation import FrameBuffer, frame_from_view, gif_bytes
+from dde_core.errors import InputError
+from dde_core.experiment import Config, Experiment
+from dde_core.limits import TRAINER_IDLE_SECONDS
 
 __all__ = ["PlaygroundSession", "changed_fields"]
 

@@ -9,7 +9,7 @@ the chart from scratch; on the 2-core machine that alone held the live view belo
 ``Plotly.react``, which redraws only what changed.
 
 Both paths draw the same figure the same way: Streamlit's own chart theme is left
-out (``theme=None``) and the figures carry their style (dde_core.figures.app_style).
+out (``theme=None``) and the figures carry their style (dde_viz.figures.app_style).
 
 The component uses the plotly.js that Streamlit's charts load into the page; on a
 page without one it loads the installed plotly package's copy, which
