@@ -24,26 +24,21 @@ import os
 import sys
 import tempfile
 from pathlib import Path
-from types import ModuleType, SimpleNamespace
+from types import ModuleType
 from typing import Any, Iterator, NoReturn, Sequence
 
 import numpy as np
 
 from . import datasets
 from .activations import ACTIVATIONS
+from .config import Config
 from .errors import InputError
+from .settings import SETTINGS, Setting
 from .validation import check_positive_float, check_positive_int, check_sigma
 
 __all__ = ["main"]
 
-# The defaults of dde_core.experiment.Config, repeated here because that module imports
-# TensorFlow and --help and the argument checks run without it; tests/test_cli.py checks
-# that they equal Config's.
-DEFAULTS = SimpleNamespace(
-    dataset="2spirals", n_samples=10_000, data_seed=0, sigma=0.2, hidden=(64, 64, 64),
-    activation="softplus", learning_rate=3e-3, batch_size=2048, steps=2000, seed=0,
-)
-
+DEFAULTS = Config()
 CHUNK = 100  # steps between progress-bar updates
 MIN_CSV_POINTS = 20  # a CSV needs this many points to train on 90% and test on 10%
 _MAX_NAMES_LISTED = 10
@@ -90,12 +85,17 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_setting(where: Any, setting: Setting) -> None:
+    """The option of ``setting`` (name, default and help from the table of settings)."""
+    default = setting.format(getattr(DEFAULTS, setting.field))
+    choices = f"; one of: {', '.join(setting.choices)}" if setting.is_text else ""
+    where.add_argument(setting.option, default=default, help=f"{setting.help}{choices}")
+
+
 def _add_data_options(train: argparse.ArgumentParser) -> None:
     source = train.add_mutually_exclusive_group()
-    source.add_argument(
-        "--dist", default=DEFAULTS.dataset,
-        help=f"toy distribution, one of: {', '.join(datasets.names())}",
-    )
+    settings = {setting.option: setting for setting in SETTINGS if setting.option}
+    _add_setting(source, settings["--dist"])
     source.add_argument("--csv", type=Path, help="a CSV file of your own points (instead of --dist)")
     train.add_argument(
         "--columns", default=None,
@@ -104,23 +104,19 @@ def _add_data_options(train: argparse.ArgumentParser) -> None:
     )
     train.add_argument("--standardize", action="store_true",
                        help="with --csv: rescale each column to mean 0, std 1 before training")
-    train.add_argument("--n", default=DEFAULTS.n_samples, help="with --dist: number of training points")
-    train.add_argument("--data-seed", default=DEFAULTS.data_seed,
-                       help="seed of the drawn data (and of the held-out split)")
+    for option in ("--n", "--data-seed"):
+        _add_setting(train, settings[option])
 
 
 def _add_model_options(train: argparse.ArgumentParser) -> None:
-    train.add_argument("--sigma", default=DEFAULTS.sigma,
-                       help="noise level σ in data units; the model converges to the KDE with bandwidth σ")
-    train.add_argument("--steps", default=DEFAULTS.steps, help="training steps")
+    settings = {setting.option: setting for setting in SETTINGS if setting.option}
+    _add_setting(train, settings["--sigma"])
+    train.add_argument("--steps", default=DEFAULTS.steps,
+                       help="training steps (the learning rate decays to 0 over them)")
     train.add_argument("--hidden", default=",".join(map(str, DEFAULTS.hidden)),
                        help="hidden layer widths, comma-separated")
-    train.add_argument("--activation", default=DEFAULTS.activation,
-                       help=f"twice-differentiable activation, one of: {', '.join(ACTIVATIONS)}")
-    train.add_argument("--learning-rate", default=DEFAULTS.learning_rate,
-                       help="Adam's peak learning rate (cosine decay over --steps)")
-    train.add_argument("--batch-size", default=DEFAULTS.batch_size, help="points per step")
-    train.add_argument("--seed", default=DEFAULTS.seed, help="seed of weights and noise")
+    for option in ("--activation", "--learning-rate", "--batch-size", "--seed"):
+        _add_setting(train, settings[option])
 
 
 def _number(text: Any) -> Any:

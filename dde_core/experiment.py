@@ -13,15 +13,15 @@ Progress is measured against the exact KDE at the same σ:
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 
 import numpy as np
 
 from . import datasets
+from .config import Config
 from .grid import Grid
 from .kde import GaussianKDE
 from .metrics import GridQuadrature, denoising_error, held_out_log_likelihood, kl_on_grid
-from .model import DDE
 from .normalization import mass_on_grid
 from .errors import InputError
 from .validation import check_points, check_positive_int, check_sigma, check_spread
@@ -32,32 +32,6 @@ __all__ = ["Config", "Experiment", "Record", "evaluate"]
 GRID_SIZE = 100  # cells per side of the live view and of the live KL
 MAX_EXTENT_IN_SIGMAS = 2_000  # wider data: one view cell would hold 20σ, and the KL would mean nothing
 MONITOR_BATCH = 2048  # held-out noisy pairs for the loss curves
-
-
-@dataclass(frozen=True)
-class Config:
-    """Everything that defines a model; changing any of it means a new model."""
-
-    dataset: str = "2spirals"
-    n_samples: int = 10_000
-    data_seed: int = 0
-    sigma: float = 0.2
-    hidden: tuple[int, ...] = (64, 64, 64)
-    activation: str = "softplus"
-    learning_rate: float = 3e-3
-    batch_size: int = 2048
-    steps: int = 2000
-    seed: int = 0
-
-    def model(self) -> DDE:
-        return DDE(
-            sigma=self.sigma, hidden=tuple(self.hidden), activation=self.activation,
-            learning_rate=self.learning_rate, batch_size=self.batch_size, steps=self.steps,
-            seed=self.seed,
-        )
-
-    def to_dict(self) -> dict:
-        return {**asdict(self), "hidden": list(self.hidden)}
 
 
 @dataclass

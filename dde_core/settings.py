@@ -1,8 +1,9 @@
 """The playground's settings, one row each: what the URL, the controls and their parsing share.
 
 As in TensorFlow Playground's ``state.ts``, one table drives everything that names a
-setting: its URL key, the control that sets it (label, help, the values offered) and
-how a link's text is read back. A link is text anyone can edit, so ``Setting.parse``
+setting: its URL key, the control that sets it (label, help, the values offered), how a
+link's text is read back, and the command line's option for it (its defaults are
+``Config()``'s; the command line accepts any valid value, not only those offered here). A link is text anyone can edit, so ``Setting.parse``
 either returns the value to use, with a note when it had to change it (snapped to the
 nearest value offered), or raises ``InputError`` saying why it cannot be used.
 
@@ -44,7 +45,8 @@ class Setting:
     """One setting of the playground.
 
     ``field``: its name in ``sharing.Setup`` (a ``Config`` field, or width, depth,
-    steps_per_frame); ``key``: its URL parameter; ``label``/``help``: its control's text.
+    steps_per_frame); ``key``: its URL parameter; ``label``/``help``: its control's text
+    (``help`` is also the command line's, for settings with an ``option``).
     Values are either one of ``choices`` (text settings must match exactly; numbers snap
     to the nearest) or, for whole numbers, any multiple of ``step`` in [``low``, ``high``].
     """
@@ -58,6 +60,7 @@ class Setting:
     low: float | None = None
     high: float | None = None
     step: int = 1
+    option: str | None = None  # the command line's option, if it has one (python -m dde_core train)
 
     @property
     def is_text(self) -> bool:
@@ -100,24 +103,25 @@ class Setting:
 
 SETTINGS: tuple[Setting, ...] = (
     Setting("dataset", "dist", "Distribution", "Open 'What the distributions look like' below to preview them.",
-            "select", choices=tuple(toy_names())),
+            "select", choices=tuple(toy_names()), option="--dist"),
     Setting("n_samples", "n", "Samples", "Training points drawn from the distribution.",
-            "slider", low=500, high=MAX_TRAINING_POINTS, step=500),
-    Setting("data_seed", "dseed", "Data seed", "Seed of the drawn points.", "number", low=0, high=10_000),
+            "slider", low=500, high=MAX_TRAINING_POINTS, step=500, option="--n"),
+    Setting("data_seed", "dseed", "Data seed", "Seed of the drawn points (and of the held-out split).", "number",
+            low=0, high=10_000, option="--data-seed"),
     Setting("sigma", "sigma", "σ (log scale)", "The DDE learns the data blurred by Gaussian noise of this "
             "standard deviation: the exact KDE with bandwidth σ.", "select_slider",
-            choices=SIGMA_CHOICES, low=SIGMA_RANGE[0], high=SIGMA_RANGE[1]),
+            choices=SIGMA_CHOICES, low=SIGMA_RANGE[0], high=SIGMA_RANGE[1], option="--sigma"),
     Setting("width", "width", "Width", "Units in each hidden layer.", "select_slider",
             choices=WIDTH_CHOICES, low=4, high=512),
     Setting("depth", "depth", "Hidden layers", "Number of hidden layers.", "slider", low=1, high=6),
     Setting("activation", "act", "Activation", "Twice differentiable, so the Hessian ∇²f exists.",
-            "select", choices=ACTIVATIONS),
+            "select", choices=ACTIVATIONS, option="--activation"),
     Setting("learning_rate", "lr", "Learning rate", "Adam's step size.", "select_slider",
-            choices=LEARNING_RATE_CHOICES, low=1e-5, high=1.0),
+            choices=LEARNING_RATE_CHOICES, low=1e-5, high=1.0, option="--learning-rate"),
     Setting("batch_size", "batch", "Batch size", "Noisy points per training step.", "select_slider",
-            choices=BATCH_CHOICES, low=16, high=8192),
+            choices=BATCH_CHOICES, low=16, high=8192, option="--batch-size"),
     Setting("seed", "seed", "Model seed", "Seed of the initial weights and of the noise.", "number",
-            low=0, high=10_000),
+            low=0, high=10_000, option="--seed"),
     Setting("steps_per_frame", "spf", "Steps per frame", "Training steps between two redraws of the view.",
             "slider", low=1, high=500),
 )

@@ -1,6 +1,5 @@
 """The command line, run as a person would: a subprocess, its files and exit code."""
 
-import dataclasses
 import json
 import os
 import subprocess
@@ -147,14 +146,23 @@ def test_the_package_still_offers_its_names():
         dde_core.no_such_name
 
 
-def test_the_cli_offers_the_engine_choices_and_defaults():
-    """The CLI repeats Config's defaults so that it can check arguments without TensorFlow."""
+def test_the_cli_options_come_from_the_table_of_settings():
+    """Defaults are Config's and help texts the table's, so the app and the CLI say the same."""
     from dde_core import cli
-    from dde_core.experiment import Config
+    from dde_core.config import Config
     from dde_core.model import ACTIVATIONS
+    from dde_core.settings import SETTINGS
 
     assert cli.ACTIVATIONS == ACTIVATIONS
-    assert vars(cli.DEFAULTS) == dataclasses.asdict(Config())
+    train = cli._parser()._subparsers._group_actions[0].choices["train"]
+    options = {option: action for action in train._actions for option in action.option_strings}
+    for setting in SETTINGS:
+        if setting.option:
+            action = options[setting.option]
+            assert action.default == setting.format(getattr(Config(), setting.field))
+            assert action.help.startswith(setting.help)
+    args = cli._checked(cli._parser().parse_args(["train", "--out", "x"]))
+    assert (args.dist, args.n, args.sigma, args.learning_rate) == ("2spirals", 10_000, 0.2, 3e-3)
 
 
 @pytest.mark.parametrize(
@@ -274,7 +282,7 @@ def test_a_file_larger_than_a_model_trains_on_is_subsampled_with_a_note(tmp_path
 
     rows = np.random.default_rng(0).standard_normal((MAX_TRAINING_POINTS + 5_000, 2))
     np.savetxt(tmp_path / "big.csv", rows, fmt="%.4f", delimiter=",", header="a,b", comments="")
-    args = cli._parser().parse_args(["train", "--csv", str(tmp_path / "big.csv"), "--out", str(tmp_path)])
+    args = cli._checked(cli._parser().parse_args(["train", "--csv", str(tmp_path / "big.csv"), "--out", str(tmp_path)]))
     _, train, test, info = cli._load_points(args)
     note = capsys.readouterr().err
     assert f"{MAX_TRAINING_POINTS + 5_000:,} rows" in note and f"{MAX_TRAINING_POINTS:,}" in note
