@@ -7,8 +7,9 @@ column labels are this page's.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import pandas as pd
 import streamlit as st
@@ -30,13 +31,26 @@ DEFAULT_SWEEP = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8)
 REFERENCE_STEPS_PER_SECOND = 100.0  # the default DDE on 2 CPU cores (bench/RESULTS.md)
 SWEEP_MEASURE_SECONDS = 2.0  # normalising and scoring one σ of the sweep, about
 state = st.session_state
-widget_state.remember({
-    "claims_dist": "8gaussians", "claims_sigma": 0.2, "claims_n": 5_000, "claims_steps": 1_000,
-    "claims_max_d": claims.TIMING_SIZES[-1], "claims_budget": 30.0, "claims_query_n": 32,
-    "claims_n_test": 5_000, "claims_n_is": 20_000, "claims_quad_n": 200,
-    "claims_sweep_sigmas": list(DEFAULT_SWEEP), "claims_sweep_steps": 500, "claims_direct_steps": 1_000,
-    "claims_loop_x": 0.0, "claims_loop_y": 0.0, "claims_loop_r": 1.5,
-})
+widget_state.remember(
+    {
+        "claims_dist": "8gaussians",
+        "claims_sigma": 0.2,
+        "claims_n": 5_000,
+        "claims_steps": 1_000,
+        "claims_max_d": claims.TIMING_SIZES[-1],
+        "claims_budget": 30.0,
+        "claims_query_n": 32,
+        "claims_n_test": 5_000,
+        "claims_n_is": 20_000,
+        "claims_quad_n": 200,
+        "claims_sweep_sigmas": list(DEFAULT_SWEEP),
+        "claims_sweep_steps": 500,
+        "claims_direct_steps": 1_000,
+        "claims_loop_x": 0.0,
+        "claims_loop_y": 0.0,
+        "claims_loop_r": 1.5,
+    }
+)
 
 
 class OverBudget(Exception):
@@ -51,8 +65,14 @@ def mark_interrupted_run() -> None:
         state[key].stopped = True
 
 
-def run_long(key: str, label: str, work: Callable, keep: Callable[[Any], None] | None = None,
-             help: str | None = None, estimate: float | None = None) -> None:
+def run_long(
+    key: str,
+    label: str,
+    work: Callable,
+    keep: Callable[[Any], None] | None = None,
+    help: str | None = None,
+    estimate: float | None = None,
+) -> None:
     """Run ``work(progress)`` on a click; each partial result goes to ``keep`` (default state[key]).
 
     Stop needs no callback: any click reruns the page, which interrupts the running script;
@@ -65,8 +85,9 @@ def run_long(key: str, label: str, work: Callable, keep: Callable[[Any], None] |
     budget = f"runs stop at {RUN_BUDGET_SECONDS:.0f} s, keeping what was measured"
     note.caption(f"About {estimate:,.0f} s ({budget})." if estimate is not None else f"At most {budget}.")
     clicked = left.button(label, key=f"{key}_run", type="primary", help=help, width="stretch")
-    right.button("Stop", key=f"{key}_stop", width="stretch",
-                 help="Stops between steps; what was measured so far is kept.")
+    right.button(
+        "Stop", key=f"{key}_stop", width="stretch", help="Stops between steps; what was measured so far is kept."
+    )
     if not clicked:
         return
     state.claims_running = key
@@ -127,26 +148,52 @@ def playground_subject() -> claims.Subject | None:
 def train_here() -> None:
     """The form that trains this page's own DDE (kept in state.claims_local)."""
     columns = st.columns(4)
-    columns[0].selectbox("Distribution", datasets.names(),
-                         key="claims_dist", help="8gaussians and checkerboard have a known best log-likelihood.")
-    columns[1].number_input("σ", step=0.05, format="%.3f", key="claims_sigma",
-                            help=f"Noise level / KDE bandwidth, {SIGMA_RANGE[0]:g} to {SIGMA_RANGE[1]:g}.")
+    columns[0].selectbox(
+        "Distribution",
+        datasets.names(),
+        key="claims_dist",
+        help="8gaussians and checkerboard have a known best log-likelihood.",
+    )
+    columns[1].number_input(
+        "σ",
+        step=0.05,
+        format="%.3f",
+        key="claims_sigma",
+        help=f"Noise level / KDE bandwidth, {SIGMA_RANGE[0]:g} to {SIGMA_RANGE[1]:g}.",
+    )
     columns[2].number_input("Samples", 200, 50_000, step=500, key="claims_n")
-    columns[3].number_input("Training steps", 10, 20_000, step=100, key="claims_steps",
-                            help="About 100 steps per second on 2 CPU cores (batch 2048).")
+    columns[3].number_input(
+        "Training steps",
+        10,
+        20_000,
+        step=100,
+        key="claims_steps",
+        help="About 100 steps per second on 2 CPU cores (batch 2048).",
+    )
     try:
         sigma = checked_sigma(state.claims_sigma)
     except InputError as error:
         st.error(str(error))
         return
     dist, steps = state.claims_dist, int(state.claims_steps)
-    subject = claims.Subject(DDE(sigma=sigma, steps=steps), datasets.sample(dist, int(state.claims_n), seed=0),
-                             sigma, dist, 0, Grid(n=100), "this page")
+    subject = claims.Subject(
+        DDE(sigma=sigma, steps=steps),
+        datasets.sample(dist, int(state.claims_n), seed=0),
+        sigma,
+        dist,
+        0,
+        Grid(n=100),
+        "this page",
+    )
     # The new model replaces the old one once its first chunk has trained.
-    run_long("claims_train", "Train a DDE here", lambda progress: train_with_progress(
-        subject.model, subject.points, steps, progress),
+    run_long(
+        "claims_train",
+        "Train a DDE here",
+        lambda progress: train_with_progress(subject.model, subject.points, steps, progress),
         keep=lambda _: state.__setitem__("claims_local", subject) if hasattr(subject.model, "average_") else None,
-        help="Default DDE (3×64 softplus, batch 2048) on data seed 0.", estimate=training_seconds(steps))
+        help="Default DDE (3×64 softplus, batch 2048) on data seed 0.",
+        estimate=training_seconds(steps),
+    )
 
 
 def choose_subject() -> claims.Subject | None:
@@ -177,22 +224,39 @@ def view_grid(subject: claims.Subject, n: int) -> Grid:
 
 # ---- claim 1 -------------------------------------------------------------------------------------------
 def timing_section(subject: claims.Subject) -> None:
-    st.markdown("A DDE answers a query with **one network pass**, whatever the number of training points D; "
-                "an exact KDE sums over all D points. Here both, and scipy's `gaussian_kde` with the same "
-                "kernel σ²I, evaluate log p on the same queries for training sets of growing size D "
-                "(drawn from the KDE of your data).")
+    st.markdown(
+        "A DDE answers a query with **one network pass**, whatever the number of training points D; "
+        "an exact KDE sums over all D points. Here both, and scipy's `gaussian_kde` with the same "
+        "kernel σ²I, evaluate log p on the same queries for training sets of growing size D "
+        "(drawn from the KDE of your data)."
+    )
     columns = st.columns(3)
-    columns[0].select_slider("Largest D", claims.TIMING_SIZES, key="claims_max_d",
-                             format_func=lambda v: f"{v:,}")
-    columns[1].number_input("Time budget (s)", 1.0, RUN_BUDGET_SECONDS, step=5.0, key="claims_budget",
-                            help="Sizes predicted to overrun it are skipped (scipy first).")
-    columns[2].number_input("Query grid side", 4, 200, step=4, key="claims_query_n",
-                            help="Queries: an n×n grid over the view box (32 → 1,024, as in the bench).")
+    columns[0].select_slider("Largest D", claims.TIMING_SIZES, key="claims_max_d", format_func=lambda v: f"{v:,}")
+    columns[1].number_input(
+        "Time budget (s)",
+        1.0,
+        RUN_BUDGET_SECONDS,
+        step=5.0,
+        key="claims_budget",
+        help="Sizes predicted to overrun it are skipped (scipy first).",
+    )
+    columns[2].number_input(
+        "Query grid side",
+        4,
+        200,
+        step=4,
+        key="claims_query_n",
+        help="Queries: an n×n grid over the view box (32 → 1,024, as in the bench).",
+    )
     sizes = [D for D in claims.TIMING_SIZES if D <= state.claims_max_d]
     queries = view_grid(subject, int(state.claims_query_n)).points
-    run_long("claims_timing", "Measure inference time", lambda progress: claims.inference_timings(
-        subject.model, subject.points, subject.sigma, queries, sizes, float(state.claims_budget),
-        progress=progress))
+    run_long(
+        "claims_timing",
+        "Measure inference time",
+        lambda progress: claims.inference_timings(
+            subject.model, subject.points, subject.sigma, queries, sizes, float(state.claims_budget), progress=progress
+        ),
+    )
     try:
         bench = claims.read_timing_json(BENCH_FILE)
     except InputError as error:
@@ -205,16 +269,22 @@ def timing_section(subject: claims.Subject) -> None:
         show_timing(report)
     rows = report.rows if report is not None else []
     if rows or bench is not None:
-        chart(figures.timing_figure(rows, bench.rows if bench else None, timing_crossover(report),
-                                    report.n_queries if rows else None), key="claims_timing_chart")
+        chart(
+            figures.timing_figure(
+                rows, bench.rows if bench else None, timing_crossover(report), report.n_queries if rows else None
+            ),
+            key="claims_timing_chart",
+        )
     if bench is None:
         st.caption("No headless benchmark yet: run `python bench/bench_claims.py` to add its lines (dashed).")
     else:
         settings, machine = bench.settings, bench.machine
-        st.caption(f"Dashed: `bench/bench_claims.py` run of {machine.get('date', '?')} on "
-                   f"{machine.get('cpu_count', '?')} CPUs ({machine.get('device', '?')}), "
-                   f"{settings.get('queries', '?')} queries, σ = {settings.get('sigma', '?')}, "
-                   f"best of up to {settings.get('repeats', '?')} calls.")
+        st.caption(
+            f"Dashed: `bench/bench_claims.py` run of {machine.get('date', '?')} on "
+            f"{machine.get('cpu_count', '?')} CPUs ({machine.get('device', '?')}), "
+            f"{settings.get('queries', '?')} queries, σ = {settings.get('sigma', '?')}, "
+            f"best of up to {settings.get('repeats', '?')} calls."
+        )
 
 
 def timing_crossover(report: claims.TimingReport | None) -> float | None:
@@ -225,10 +295,13 @@ def timing_crossover(report: claims.TimingReport | None) -> float | None:
 
 
 TIMING_COLUMNS = {
-    "D": lambda r: r.D, "DDE s": lambda r: r.dde_seconds, "KDE (ours) s": lambda r: r.kde_seconds,
+    "D": lambda r: r.D,
+    "DDE s": lambda r: r.dde_seconds,
+    "KDE (ours) s": lambda r: r.kde_seconds,
     "scipy s": lambda r: r.scipy_seconds,
     "calls DDE/KDE/scipy": lambda r: "/".join(str(r.calls[k]) for k in ("dde", "kde", "scipy")),
-    "scipy vs ours max |Δ| nats": lambda r: r.scipy_max_diff, "note": lambda r: r.note,
+    "scipy vs ours max |Δ| nats": lambda r: r.scipy_max_diff,
+    "note": lambda r: r.note,
 }
 
 
@@ -241,18 +314,28 @@ def show_timing(report: claims.TimingReport) -> None:
         scipy = claims.crossover(report.rows, slow="scipy")
         columns[2].metric(f"scipy / DDE time at D = {scipy.largest_D:,}", f"{scipy.ratio_at_largest:,.0f}×")
     seconds = st.column_config.NumberColumn(format="%.4f")
-    st.dataframe(table(report.rows, TIMING_COLUMNS), hide_index=True, key="claims_timing_table",
-                 column_config={"D": st.column_config.NumberColumn(format="localized"),
-                                "DDE s": seconds, "KDE (ours) s": seconds, "scipy s": seconds,
-                                "scipy vs ours max |Δ| nats": st.column_config.NumberColumn(format="%.1e")})
+    st.dataframe(
+        table(report.rows, TIMING_COLUMNS),
+        hide_index=True,
+        key="claims_timing_table",
+        column_config={
+            "D": st.column_config.NumberColumn(format="localized"),
+            "DDE s": seconds,
+            "KDE (ours) s": seconds,
+            "scipy s": seconds,
+            "scipy vs ours max |Δ| nats": st.column_config.NumberColumn(format="%.1e"),
+        },
+    )
     skipped = ", ".join(f"{D:,}" for D, _ in report.skipped)
     st.caption(
         f"{report.n_queries:,} queries; wall time (time.perf_counter), best of up to {report.repeats} calls "
         f"(DDE: 5) after a warm-up, each method ≤ ~{claims.REPEAT_SECONDS:g} s of repeats; σ = {report.sigma:g}; "
         f"{report.seconds_used:.1f} s of the {report.budget_seconds:g} s budget used. Our KDE is TensorFlow float64 "
         "on all cores; scipy's is single-threaded C. scipy's kernel is set to σ²I and checked against ours on 16 "
-        "queries (column |Δ|)." + (f" Skipped (budget): D = {skipped}." if skipped else "")
-        + (" Stopped early: larger sizes were not measured." if report.stopped else ""))
+        "queries (column |Δ|)."
+        + (f" Skipped (budget): D = {skipped}." if skipped else "")
+        + (" Stopped early: larger sizes were not measured." if report.stopped else "")
+    )
 
 
 # ---- claim 2 -------------------------------------------------------------------------------------------
@@ -267,24 +350,37 @@ OPTIMUM_TEXT = (
 
 def likelihood_section(subject: claims.Subject) -> None:
     optimum = claims.ANALYTIC_OPTIMUM.get(subject.dataset)
-    st.markdown("A DDE's *f* is a log-density up to a constant. Normalised — by quadrature on a grid and, in any "
-                "dimension, by importance sampling from the KDE at σ — it scores **fresh samples** like any "
-                "density, next to KDEs at the same σ and at the usual rule-of-thumb bandwidths.")
+    st.markdown(
+        "A DDE's *f* is a log-density up to a constant. Normalised — by quadrature on a grid and, in any "
+        "dimension, by importance sampling from the KDE at σ — it scores **fresh samples** like any "
+        "density, next to KDEs at the same σ and at the usual rule-of-thumb bandwidths."
+    )
     st.markdown(OPTIMUM_TEXT)
     if optimum is None:
         st.caption(f"No analytic optimum is known for {subject.dataset!r}; 8gaussians and checkerboard have one.")
     columns = st.columns(3)
     columns[0].number_input("Held-out points", 100, 100_000, step=1_000, key="claims_n_test")
     columns[1].number_input("Importance draws", 1_000, 200_000, step=5_000, key="claims_n_is")
-    columns[2].number_input("Quadrature grid side", 50, 400, step=50, key="claims_quad_n",
-                            help="Over the view box widened by 4σ on every side.")
+    columns[2].number_input(
+        "Quadrature grid side",
+        50,
+        400,
+        step=50,
+        key="claims_quad_n",
+        help="Over the view box widened by 4σ on every side.",
+    )
     if st.button("Measure held-out log-likelihood", key="claims_ll_run", type="primary"):
         with st.spinner("Normalising the DDE and scoring held-out points…"):
             try:
                 test = subject.test_points(int(state.claims_n_test))
                 state.claims_ll = claims.held_out_log_likelihoods(
-                    subject.model, subject.points, test, subject.sigma,
-                    subject.quadrature_grid(int(state.claims_quad_n)), int(state.claims_n_is))
+                    subject.model,
+                    subject.points,
+                    test,
+                    subject.sigma,
+                    subject.quadrature_grid(int(state.claims_quad_n)),
+                    int(state.claims_n_is),
+                )
             except InputError as error:
                 st.error(f"Could not measure: {error}")
     result = state.get("claims_ll")
@@ -294,75 +390,126 @@ def likelihood_section(subject: claims.Subject) -> None:
 
 
 LIKELIHOOD_COLUMNS = {
-    "method": lambda r: r.method, "mean log-likelihood (nats)": lambda r: r.mean_log_likelihood,
-    "± stderr": lambda r: r.stderr, "how measured": lambda r: r.how_measured,
+    "method": lambda r: r.method,
+    "mean log-likelihood (nats)": lambda r: r.mean_log_likelihood,
+    "± stderr": lambda r: r.stderr,
+    "how measured": lambda r: r.how_measured,
 }
 
 
 def show_likelihoods(result: claims.LikelihoodReport, optimum: float | None) -> None:
     rows = result.rows()
-    best = [] if optimum is None else [claims.LikelihoodRow(
-        "Best possible, −H(p)", optimum, 0.0, "analytic (minus the entropy of the true distribution)")]
-    st.dataframe(table(rows + best, LIKELIHOOD_COLUMNS), hide_index=True, key="claims_ll_table", column_config={
-        "mean log-likelihood (nats)": st.column_config.NumberColumn(format="%.4f"),
-        "± stderr": st.column_config.NumberColumn(format="%.4f"),
-        "how measured": st.column_config.TextColumn(width="large")})
+    best = (
+        []
+        if optimum is None
+        else [
+            claims.LikelihoodRow(
+                "Best possible, −H(p)", optimum, 0.0, "analytic (minus the entropy of the true distribution)"
+            )
+        ]
+    )
+    st.dataframe(
+        table(rows + best, LIKELIHOOD_COLUMNS),
+        hide_index=True,
+        key="claims_ll_table",
+        column_config={
+            "mean log-likelihood (nats)": st.column_config.NumberColumn(format="%.4f"),
+            "± stderr": st.column_config.NumberColumn(format="%.4f"),
+            "how measured": st.column_config.TextColumn(width="large"),
+        },
+    )
     chart(figures.likelihood_figure(rows, optimum), key="claims_ll_chart")
-    st.caption(f"DDE at training step {result.model_steps:,}; {result.n_train:,} training points; "
-               f"{result.n_test:,} fresh samples (a seed apart from the training data); "
-               "± is one standard error of the mean (std/√n).")
+    st.caption(
+        f"DDE at training step {result.model_steps:,}; {result.n_train:,} training points; "
+        f"{result.n_test:,} fresh samples (a seed apart from the training data); "
+        "± is one standard error of the mean (std/√n)."
+    )
 
 
 SWEEP_COLUMNS = {
     "σ": lambda r: r.sigma,
-    "DDE mean log-likelihood (nats)": lambda r: r.dde.mean, "DDE ± stderr": lambda r: r.dde.stderr,
-    "KDE mean log-likelihood (nats)": lambda r: r.kde.mean, "KDE ± stderr": lambda r: r.kde.stderr,
-    "DDE log Z": lambda r: r.dde.log_z, "DDE normalised by": lambda r: r.how_measured,
+    "DDE mean log-likelihood (nats)": lambda r: r.dde.mean,
+    "DDE ± stderr": lambda r: r.dde.stderr,
+    "KDE mean log-likelihood (nats)": lambda r: r.kde.mean,
+    "KDE ± stderr": lambda r: r.kde.stderr,
+    "DDE log Z": lambda r: r.dde.log_z,
+    "DDE normalised by": lambda r: r.how_measured,
 }
 
 
 def sweep_section(subject: claims.Subject, optimum: float | None) -> None:
     st.subheader("σ sweep: the bias–variance trade-off")
-    st.markdown("Small σ follows the training points closely (variance), large σ blurs the shape (bias). "
-                "A fresh, briefly trained DDE per σ against the exact KDE at that σ: where the DDE is above, "
-                "its own smoothing helped on new data.")
+    st.markdown(
+        "Small σ follows the training points closely (variance), large σ blurs the shape (bias). "
+        "A fresh, briefly trained DDE per σ against the exact KDE at that σ: where the DDE is above, "
+        "its own smoothing helped on new data."
+    )
     columns = st.columns([3, 1])
     columns[0].multiselect("σ values", SIGMA_CHOICES, key="claims_sweep_sigmas")
-    columns[1].number_input("Steps per σ", 10, 5_000, step=100, key="claims_sweep_steps",
-                            help="About 60 s for 6 values at 500 steps on 2 CPU cores.")
+    columns[1].number_input(
+        "Steps per σ",
+        10,
+        5_000,
+        step=100,
+        key="claims_sweep_steps",
+        help="About 60 s for 6 values at 500 steps on 2 CPU cores.",
+    )
 
     def work(progress):
         test = subject.test_points(int(state.claims_n_test))
-        return claims.sigma_sweep(subject.points, test, state.claims_sweep_sigmas, int(state.claims_sweep_steps),
-                                  subject.quadrature_grid(int(state.claims_quad_n)), int(state.claims_n_is),
-                                  progress=progress)
+        return claims.sigma_sweep(
+            subject.points,
+            test,
+            state.claims_sweep_sigmas,
+            int(state.claims_sweep_steps),
+            subject.quadrature_grid(int(state.claims_quad_n)),
+            int(state.claims_n_is),
+            progress=progress,
+        )
 
     sweep_steps = len(state.claims_sweep_sigmas) * int(state.claims_sweep_steps)
-    run_long("claims_sweep", "Run σ sweep", work, estimate=training_seconds(sweep_steps, subject.model)
-             + SWEEP_MEASURE_SECONDS * len(state.claims_sweep_sigmas))
+    run_long(
+        "claims_sweep",
+        "Run σ sweep",
+        work,
+        estimate=training_seconds(sweep_steps, subject.model) + SWEEP_MEASURE_SECONDS * len(state.claims_sweep_sigmas),
+    )
     report = state.get("claims_sweep")
     if report is not None and report.rows:
         chart(figures.sweep_figure(report.rows, optimum, subject.sigma), key="claims_sweep_chart")
-        st.dataframe(table(report.rows, SWEEP_COLUMNS), hide_index=True, key="claims_sweep_table",
-                     column_config={name: st.column_config.NumberColumn(format="%.4f")
-                                    for name in list(SWEEP_COLUMNS)[1:-1]})
-        st.caption(f"Each DDE: default settings, {report.steps:,} steps on the {report.n_train:,} training points; "
-                   f"normalised as in the last column; {report.n_test:,} held-out points; error bars ± 1 stderr."
-                   + (" Stopped early: the σ values after the last row were not run." if report.stopped else ""))
+        st.dataframe(
+            table(report.rows, SWEEP_COLUMNS),
+            hide_index=True,
+            key="claims_sweep_table",
+            column_config={name: st.column_config.NumberColumn(format="%.4f") for name in list(SWEEP_COLUMNS)[1:-1]},
+        )
+        st.caption(
+            f"Each DDE: default settings, {report.steps:,} steps on the {report.n_train:,} training points; "
+            f"normalised as in the last column; {report.n_test:,} held-out points; error bars ± 1 stderr."
+            + (" Stopped early: the σ values after the last row were not run." if report.stopped else "")
+        )
 
 
 # ---- claim 3 -------------------------------------------------------------------------------------------
 def field_section(subject: claims.Subject) -> None:
-    st.markdown("The DDE's field is the gradient ∇f of a scalar, so its curl ∂s₂/∂x₁ − ∂s₁/∂x₂ (from the "
-                "symmetric Hessian) vanishes and its circulation ∮ s·dl around any loop is 0. A **direct score "
-                "network** (a vector output trained with the same denoising loss, as score-based models do) "
-                "has no such constraint.")
+    st.markdown(
+        "The DDE's field is the gradient ∇f of a scalar, so its curl ∂s₂/∂x₁ − ∂s₁/∂x₂ (from the "
+        "symmetric Hessian) vanishes and its circulation ∮ s·dl around any loop is 0. A **direct score "
+        "network** (a vector output trained with the same denoising loss, as score-based models do) "
+        "has no such constraint."
+    )
     if subject.model.n_dims_ != 2:
         st.info("The curl view needs 2-D data.")
         return
     columns = st.columns(4)
-    columns[0].number_input("Direct network steps", 10, 20_000, step=100, key="claims_direct_steps",
-                            help="Same settings, data and σ as the DDE; only the parametrisation differs.")
+    columns[0].number_input(
+        "Direct network steps",
+        10,
+        20_000,
+        step=100,
+        key="claims_direct_steps",
+        help="Same settings, data and σ as the DDE; only the parametrisation differs.",
+    )
     columns[1].number_input("Loop centre x₁", step=0.25, key="claims_loop_x")
     columns[2].number_input("Loop centre x₂", step=0.25, key="claims_loop_y")
     columns[3].number_input("Loop radius", step=0.25, key="claims_loop_r")
@@ -371,9 +518,13 @@ def field_section(subject: claims.Subject) -> None:
         net = ScoreNetwork(**{**subject.model.get_params(), "steps": int(state.claims_direct_steps)})
         return train_with_progress(net, subject.points, int(state.claims_direct_steps), progress)
 
-    run_long("claims_direct", "Train the direct score network", work,
-             keep=lambda net: state.__setitem__("claims_direct", net) if hasattr(net, "average_") else None,
-             estimate=training_seconds(int(state.claims_direct_steps), subject.model))
+    run_long(
+        "claims_direct",
+        "Train the direct score network",
+        work,
+        keep=lambda net: state.__setitem__("claims_direct", net) if hasattr(net, "average_") else None,
+        estimate=training_seconds(int(state.claims_direct_steps), subject.model),
+    )
     try:
         show_fields(subject, state.get("claims_direct"))
     except InputError as error:
@@ -392,29 +543,36 @@ def show_fields(subject: claims.Subject, net: ScoreNetwork | None) -> None:
     columns = st.columns(len(views))
     for column, (name, view) in zip(columns, views.items()):
         column.metric(f"{name}: max |curl| / max |J|", f"{view.relative_curl:.1e}")
-        column.caption(f"∮ s·dl = {integrals[name]:.3g} (trapezoid rule, 400 points on the circle); Stokes check "
-                       f"∬ curl dA = {claims.disc_integral(view.curl, grid, centre, radius):.3g} (cells inside).")
+        column.caption(
+            f"∮ s·dl = {integrals[name]:.3g} (trapezoid rule, 400 points on the circle); Stokes check "
+            f"∬ curl dA = {claims.disc_integral(view.curl, grid, centre, radius):.3g} (cells inside)."
+        )
     steps = f"direct network {net.n_steps_:,} steps" if net is not None else "direct network not trained yet"
-    st.caption(f"Curl on a {grid.n}×{grid.n} grid from automatic differentiation (DDE: Hessian of f; direct: "
-               f"Jacobian of s), one colour scale for both; float32 rounding alone gives ~1e-7 of max |J|. "
-               f"DDE {subject.steps:,} steps; {steps}.")
+    st.caption(
+        f"Curl on a {grid.n}×{grid.n} grid from automatic differentiation (DDE: Hessian of f; direct: "
+        f"Jacobian of s), one colour scale for both; float32 rounding alone gives ~1e-7 of max |J|. "
+        f"DDE {subject.steps:,} steps; {steps}."
+    )
 
 
 # ---- page ----------------------------------------------------------------------------------------------
 mark_interrupted_run()
 st.title("Claims: the DDE's promises, measured")
-st.caption("Three claims of the seed tutorial, checked on your model with numbers and plots; every number says "
-           "how it was measured.")
+st.caption(
+    "Three claims of the seed tutorial, checked on your model with numbers and plots; every number says "
+    "how it was measured."
+)
 subject = choose_subject()
 if subject is None:
     st.info("Train a model here (above), or train one on the Playground page for a few steps, to start.")
     st.stop()
 forget_results_of_other_models(subject)
 where = {"playground": "the Playground page"}.get(subject.source, subject.source)
-st.success(f"Testing the DDE from {where}: {subject.dataset}, {len(subject.points):,} points, "
-           f"σ = {subject.sigma:g}, {subject.steps:,} training steps.")
-tabs = st.tabs(["1 · Inference cost O(d) vs O(d·D)", "2 · A real, normalisable density",
-                "3 · A conservative field"])
+st.success(
+    f"Testing the DDE from {where}: {subject.dataset}, {len(subject.points):,} points, "
+    f"σ = {subject.sigma:g}, {subject.steps:,} training steps."
+)
+tabs = st.tabs(["1 · Inference cost O(d) vs O(d·D)", "2 · A real, normalisable density", "3 · A conservative field"])
 with tabs[0]:
     timing_section(subject)
 with tabs[1]:

@@ -9,16 +9,16 @@ import streamlit as st
 from dde_app import widget_state
 from dde_app.charts import chart, live_chart
 from dde_app.live_view import POLL_SECONDS, dde_panel_figure, poll_path
+from dde_app.session import PlaygroundSession, changed_fields
+from dde_app.sharing import Setup, read_query, to_query
 from dde_app.text import plain
 from dde_core import datasets
-from dde_viz.animation import Frame
 from dde_core.errors import InputError
 from dde_core.experiment import Config
-from dde_viz.figures import density_figure, gallery_figure, points_figure, training_curves_figure
 from dde_core.limits import DEFAULT_UPLOAD_POINTS, MAX_TRAINING_POINTS, MAX_UPLOAD_MB
-from dde_app.session import PlaygroundSession, changed_fields
 from dde_core.settings import BY_FIELD, SETTINGS, Setting
-from dde_app.sharing import Setup, read_query, to_query
+from dde_viz.animation import Frame
+from dde_viz.figures import density_figure, gallery_figure, points_figure, training_curves_figure
 
 UPLOAD = "Your own CSV…"
 STATS_SECONDS = 1.0  # the numbers and curves below refresh less often
@@ -50,8 +50,11 @@ if "playground" not in state:
     state.playground = PlaygroundSession(is_connected=connection_check())
     reading = read_query(st.query_params.to_dict())
     load_widgets(reading.setup)
-    state.notice = ("Some values in the link were changed or could not be used: "
-                    + "; ".join(reading.notes) + ".") if reading.notes else None
+    state.notice = (
+        ("Some values in the link were changed or could not be used: " + "; ".join(reading.notes) + ".")
+        if reading.notes
+        else None
+    )
 widget_state.keep(WIDGETS)
 widget_state.remember({"w_noisy": False, "w_csv_std": True, "w_csv_points": DEFAULT_UPLOAD_POINTS})
 session: PlaygroundSession = state.playground
@@ -64,13 +67,16 @@ def control(setting: Setting, options: list | None = None):
     if setting.control == "select":
         return sidebar.selectbox(setting.label, options or list(setting.choices), key=key, help=setting.help)
     if setting.control == "select_slider":
-        return sidebar.select_slider(setting.label, options=setting.choices, key=key, help=setting.help,
-                                     format_func=lambda v: f"{v:g}")
+        return sidebar.select_slider(
+            setting.label, options=setting.choices, key=key, help=setting.help, format_func=lambda v: f"{v:g}"
+        )
     if setting.control == "slider":
-        return sidebar.slider(setting.label, int(setting.low), int(setting.high), step=setting.step,
-                              key=key, help=setting.help)
-    return sidebar.number_input(setting.label, int(setting.low), int(setting.high), step=setting.step,
-                                key=key, help=setting.help)
+        return sidebar.slider(
+            setting.label, int(setting.low), int(setting.high), step=setting.step, key=key, help=setting.help
+        )
+    return sidebar.number_input(
+        setting.label, int(setting.low), int(setting.high), step=setting.step, key=key, help=setting.help
+    )
 
 
 def sidebar_data() -> tuple[str, object | None]:
@@ -92,9 +98,11 @@ def uploaded_file():
     """The newest upload as (file id, name, bytes), or the one kept from before (the file
     box empties when the person visits another page; their data should not)."""
     upload = st.sidebar.file_uploader(
-        "CSV of points", type=["csv", "txt", "tsv"],
+        "CSV of points",
+        type=["csv", "txt", "tsv"],
         help=f"Two or more numeric columns; a header is optional. Up to {MAX_UPLOAD_MB} MB; files with "
-        f"more than the points chosen below are subsampled.")
+        f"more than the points chosen below are subsampled.",
+    )
     if upload is not None:
         return upload.file_id, upload.name, upload.getvalue()
     kept = state.get("csv_file")
@@ -127,21 +135,36 @@ def upload_points():
         widget_state.keep(["w_csv_x", "w_csv_y"])
         x = st.sidebar.selectbox("x column", names, key="w_csv_x")
         y = st.sidebar.selectbox("y column", names, key="w_csv_y")
-        standardize = st.sidebar.checkbox("Standardise (mean 0, std 1)", key="w_csv_std",
-                                          help="Recommended when the columns have very different scales.")
+        standardize = st.sidebar.checkbox(
+            "Standardise (mean 0, std 1)",
+            key="w_csv_std",
+            help="Recommended when the columns have very different scales.",
+        )
         most = st.sidebar.number_input(
-            "Points to use", 100, MAX_TRAINING_POINTS, step=1000, key="w_csv_points",
+            "Points to use",
+            100,
+            MAX_TRAINING_POINTS,
+            step=1000,
+            key="w_csv_points",
             help=f"Files with more rows are subsampled at random (seed 0) to this many points; at most "
-            f"{MAX_TRAINING_POINTS:,}, so that building a model stays within a few seconds.")
-        data = cached("csv_points", (file_id, x, y, standardize, most), lambda: datasets.load_csv(
-            io.BytesIO(content), columns=(x, y), standardize=standardize, max_points=int(most)))
+            f"{MAX_TRAINING_POINTS:,}, so that building a model stays within a few seconds.",
+        )
+        data = cached(
+            "csv_points",
+            (file_id, x, y, standardize, most),
+            lambda: datasets.load_csv(
+                io.BytesIO(content), columns=(x, y), standardize=standardize, max_points=int(most)
+            ),
+        )
     except InputError as error:
         st.sidebar.error(plain(f"{name}: {error}"))
         return None
     state.csv_file = upload  # a good file: kept for returning to this page
     kept = len(data.points)
-    st.sidebar.caption(f"{kept:,} points from {plain(name)}" + (
-        f" (a random {kept:,} of its {data.n_rows:,} rows)" if data.n_rows > kept else ""))
+    st.sidebar.caption(
+        f"{kept:,} points from {plain(name)}"
+        + (f" (a random {kept:,} of its {data.n_rows:,} rows)" if data.n_rows > kept else "")
+    )
     return name, data
 
 
@@ -175,8 +198,7 @@ def start_model(config: Config, data) -> bool:
     if data is not None:
         _, uploaded = data
         points = uploaded.points
-        metadata = {"columns": list(uploaded.column_names),
-                    "standardizer": uploaded.standardizer.to_dict()}
+        metadata = {"columns": list(uploaded.column_names), "standardizer": uploaded.standardizer.to_dict()}
     try:
         with st.spinner("Building the model and the exact KDE…"):
             session.start(config, points, metadata)
@@ -222,8 +244,11 @@ with st.expander("What am I looking at?", expanded=True, icon=":material/school:
         "*excess loss* over the KDE's optimal denoiser and the KL divergence to the KDE show real progress."
     )
 with st.expander("What the distributions look like"):
-    chart(gallery_figure({name: datasets.sample(name, 800, 0) for name in datasets.names()}),
-          key="gallery", config={"displayModeBar": False})
+    chart(
+        gallery_figure({name: datasets.sample(name, 800, 0) for name in datasets.names()}),
+        key="gallery",
+        config={"displayModeBar": False},
+    )
 
 dist, data = sidebar_data()
 sidebar_model()
@@ -287,15 +312,31 @@ def reset() -> None:
 # Read once: the trainer may stop by itself (idle, error) while this run draws the page.
 playing = session.running
 controls = st.columns([1, 1, 1, 4])
-controls[0].button("Pause" if playing else "Play", on_click=set_running, args=(not playing,),
-                   icon=":material/pause:" if playing else ":material/play_arrow:",
-                   type="primary", key="play", width="stretch")
-controls[1].button("Step", on_click=step_once, key="step", width="stretch",
-                   icon=":material/skip_next:",
-                   help="Train one frame's worth of steps.")
-controls[2].button("Reset", on_click=reset, key="reset", width="stretch",
-                   icon=":material/restart_alt:",
-                   help="A new untrained model with the same settings and data.")
+controls[0].button(
+    "Pause" if playing else "Play",
+    on_click=set_running,
+    args=(not playing,),
+    icon=":material/pause:" if playing else ":material/play_arrow:",
+    type="primary",
+    key="play",
+    width="stretch",
+)
+controls[1].button(
+    "Step",
+    on_click=step_once,
+    key="step",
+    width="stretch",
+    icon=":material/skip_next:",
+    help="Train one frame's worth of steps.",
+)
+controls[2].button(
+    "Reset",
+    on_click=reset,
+    key="reset",
+    width="stretch",
+    icon=":material/restart_alt:",
+    help="A new untrained model with the same settings and data.",
+)
 show_noisy = controls[3].toggle("Show noisy data x + σ·η", key="w_noisy")
 
 zmax = experiment.zmax
@@ -311,10 +352,13 @@ def noisy_copy(points, sigma: float, seed: int):
 
 def static_panels(columns) -> None:
     noisy = noisy_copy(experiment.points, experiment.config.sigma, 0) if show_noisy else None
-    chart(points_figure(experiment.points, experiment.grid, f"Training data ({len(experiment.points):,} points)", noisy),
-          key="data_panel", where=columns[0])
-    chart(density_figure(experiment.kde_view, f"Target: exact KDE at {sigma_text}", zmax),
-          key="kde_panel", where=columns[2])
+    title = f"Training data ({len(experiment.points):,} points)"
+    chart(points_figure(experiment.points, experiment.grid, title, noisy), key="data_panel", where=columns[0])
+    chart(
+        density_figure(experiment.kde_view, f"Target: exact KDE at {sigma_text}", zmax),
+        key="kde_panel",
+        where=columns[2],
+    )
 
 
 def live_panel() -> None:
@@ -322,8 +366,13 @@ def live_panel() -> None:
     (dde_app/live_view.py): the page does not rerun per frame, and drawing never
     waits for training. Paused, it shows the density as a heatmap with values on hover."""
     frame = session.latest_frame
-    live_chart(dde_panel_figure(session, frame, as_image=playing), key="dde_panel",
-               poll=poll_path(session) if playing else None, after=frame.step, every=POLL_SECONDS)
+    live_chart(
+        dde_panel_figure(session, frame, as_image=playing),
+        key="dde_panel",
+        poll=poll_path(session) if playing else None,
+        after=frame.step,
+        every=POLL_SECONDS,
+    )
 
 
 @st.fragment(run_every=STATS_SECONDS if playing else None)
@@ -342,17 +391,23 @@ def live_stats() -> None:
     stats = st.columns(5)
     stats[0].metric("Step", f"{record.steps[-1]:,}")
     speed = experiment.steps_per_second
-    stats[1].metric("Steps/s", f"{speed:,.0f}" if record.steps[-1] > 1 and speed == speed else "—",
-                    help="Training steps per second of training time (views excluded).")
-    stats[2].metric("KL(KDE ‖ DDE)", f"{record.kl[-1]:.4f} nats",
-                    help=f"Both densities normalised on the {experiment.grid.n}×{experiment.grid.n} view grid.")
-    stats[3].metric("Excess loss", f"{record.excess_loss[-1]:.2e}",
-                    help="Denoising loss minus the exact KDE denoiser's loss on the same held-out noisy batch.")
+    stats[1].metric(
+        "Steps/s",
+        f"{speed:,.0f}" if record.steps[-1] > 1 and speed == speed else "—",
+        help="Training steps per second of training time (views excluded).",
+    )
+    stats[2].metric(
+        "KL(KDE ‖ DDE)",
+        f"{record.kl[-1]:.4f} nats",
+        help=f"Both densities normalised on the {experiment.grid.n}×{experiment.grid.n} view grid.",
+    )
+    stats[3].metric(
+        "Excess loss",
+        f"{record.excess_loss[-1]:.2e}",
+        help="Denoising loss minus the exact KDE denoiser's loss on the same held-out noisy batch.",
+    )
     stats[4].metric("Device", experiment.model.device_, help="Where TensorFlow trains this model.")
-    live_chart(training_curves_figure(record.steps, record.loss, record.excess_loss, record.kl),
-               key="curves")
-
-
+    live_chart(training_curves_figure(record.steps, record.loss, record.excess_loss, record.kl), key="curves")
 
 
 panels = st.columns(3)
@@ -369,19 +424,30 @@ if playing:
 else:
     frames: list[Frame] = session.frames.frames
     if len(frames) > 1:
-        index = st.slider("Captured frame", 0, len(frames) - 1, len(frames) - 1, key="w_replay",
-                          help=f"Up to {session.frames.capacity} frames are kept, thinned evenly.")
+        index = st.slider(
+            "Captured frame",
+            0,
+            len(frames) - 1,
+            len(frames) - 1,
+            key="w_replay",
+            help=f"Up to {session.frames.capacity} frames are kept, thinned evenly.",
+        )
         frame = frames[index]
-        chart(density_figure(frame.as_view(), f"DDE at step {frame.step:,}", zmax, height=430),
-              key="replay_panel", where=st.columns(2)[0])
+        chart(
+            density_figure(frame.as_view(), f"DDE at step {frame.step:,}", zmax, height=430),
+            key="replay_panel",
+            where=st.columns(2)[0],
+        )
     else:
         st.caption("Train a few frames to capture a replay.")
     columns = st.columns(3)
     name = experiment.config.dataset.replace("csv:", "").split(" ")[0]
-    columns[0].download_button("Model (.keras)", session.model_bytes, f"dde-{name}.keras",
-                               mime="application/octet-stream")
-    columns[1].download_button("Metrics (JSON)", session.metrics_json, f"dde-{name}-metrics.json",
-                               mime="application/json")
+    columns[0].download_button(
+        "Model (.keras)", session.model_bytes, f"dde-{name}.keras", mime="application/octet-stream"
+    )
+    columns[1].download_button(
+        "Metrics (JSON)", session.metrics_json, f"dde-{name}-metrics.json", mime="application/json"
+    )
     if len(frames) > 1 and columns[2].button("Make animated GIF"):
         state.gif = (frames[-1], session.replay_gif())  # made from the frames up to this one
     made_from, gif = state.get("gif", (None, None))

@@ -11,24 +11,41 @@ from dde_app import widget_state
 from dde_app.charts import chart
 from dde_core import datasets
 from dde_core.comparison import (
-    INITIALISATIONS, REFERENCE_SPEED, SAMPLERS, SamplerSettings, estimated_seconds, measured_speed,
-    quality_table, run_side_by_side, sigma_ladder, train_ladder,
+    INITIALISATIONS,
+    REFERENCE_SPEED,
+    SAMPLERS,
+    SamplerSettings,
+    estimated_seconds,
+    measured_speed,
+    quality_table,
+    run_side_by_side,
+    sigma_ladder,
+    train_ladder,
 )
 from dde_core.errors import InputError
 from dde_core.experiment import Config, Experiment
-from dde_viz.figures import samples_figure
 from dde_core.limits import MAX_SAMPLER_CHAIN_STEPS, RUN_BUDGET_SECONDS
 from dde_core.settings import SIGMA_CHOICES
 from dde_core.training import run_in_chunks
+from dde_viz.figures import samples_figure
 
 STEP_CHOICES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1.0)
 LADDER_STEPS = 1000  # training steps of each extra DDE of an annealing ladder
 state = st.session_state
-widget_state.remember({
-    "sampling_dist": "8gaussians", "sampling_sigma": 0.2, "sampling_steps": 1500,
-    "sampling_sampler": SAMPLERS[0], "sampling_tau": 2e-3, "sampling_n_steps": 300,
-    "sampling_chains": 1000, "sampling_init": INITIALISATIONS[0], "sampling_seed": 0, "sampling_levels": 4,
-})
+widget_state.remember(
+    {
+        "sampling_dist": "8gaussians",
+        "sampling_sigma": 0.2,
+        "sampling_steps": 1500,
+        "sampling_sampler": SAMPLERS[0],
+        "sampling_tau": 2e-3,
+        "sampling_n_steps": 300,
+        "sampling_chains": 1000,
+        "sampling_init": INITIALISATIONS[0],
+        "sampling_seed": 0,
+        "sampling_levels": 4,
+    }
+)
 
 st.title("Sampling with Langevin dynamics")
 st.markdown(
@@ -53,14 +70,24 @@ def train_here() -> None:
         columns = st.columns(3)
         dist = columns[0].selectbox("Distribution", datasets.names(), key="sampling_dist")
         sigma = columns[1].select_slider("σ", SIGMA_CHOICES, key="sampling_sigma")
-        steps = columns[2].number_input("Training steps", 100, 20_000, step=100, key="sampling_steps",
-                                        help="About 100 to 150 steps a second on 2 CPU cores.")
+        steps = columns[2].number_input(
+            "Training steps",
+            100,
+            20_000,
+            step=100,
+            key="sampling_steps",
+            help="About 100 to 150 steps a second on 2 CPU cores.",
+        )
         if st.form_submit_button("Train a model here", type="primary"):
             bar = st.progress(0.0, "Training…")
             try:
                 experiment = Experiment(Config(dataset=dist, sigma=float(sigma), steps=int(steps)))
-                run_in_chunks(experiment.advance, int(steps) - experiment.step, 100, lambda done, total: bar.progress(
-                    experiment.step / steps, f"Training… step {experiment.step:,}"))
+                run_in_chunks(
+                    experiment.advance,
+                    int(steps) - experiment.step,
+                    100,
+                    lambda done, total: bar.progress(experiment.step / steps, f"Training… step {experiment.step:,}"),
+                )
             except InputError as error:
                 st.error(f"Could not train: {error}")
                 return
@@ -93,20 +120,18 @@ st.caption(
 columns = st.columns(6)
 sampler = columns[0].selectbox("Sampler", SAMPLERS, key="sampling_sampler")
 step_label = "ε (last level's step)" if sampler == "Annealed Langevin" else "Step size τ"
-step_size = columns[1].select_slider(step_label, STEP_CHOICES, key="sampling_tau",
-                                     format_func=lambda v: f"{v:g}")
-n_steps = columns[2].number_input("Steps" + (" per level" if sampler == "Annealed Langevin" else ""),
-                                  1, 5000, step=50, key="sampling_n_steps")
+step_size = columns[1].select_slider(step_label, STEP_CHOICES, key="sampling_tau", format_func=lambda v: f"{v:g}")
+n_steps = columns[2].number_input(
+    "Steps" + (" per level" if sampler == "Annealed Langevin" else ""), 1, 5000, step=50, key="sampling_n_steps"
+)
 n_chains = columns[3].number_input("Chains", 2, 20_000, step=100, key="sampling_chains")
 init = columns[4].selectbox("Start from", INITIALISATIONS, key="sampling_init")
 seed = columns[5].number_input("Seed", 0, 10_000, key="sampling_seed")
 n_levels = 4
 if sampler == "Annealed Langevin":
-    n_levels = st.slider("Noise levels (σ ladder, ratio 2, ending at the model's σ)", 2, 6,
-                         key="sampling_levels")
+    n_levels = st.slider("Noise levels (σ ladder, ratio 2, ending at the model's σ)", 2, 6, key="sampling_levels")
 box = (float(experiment.grid.x_range[0]), float(experiment.grid.x_range[1]))
-settings = SamplerSettings(sampler, float(step_size), int(n_steps), int(n_chains), init, int(seed),
-                           box, int(n_levels))
+settings = SamplerSettings(sampler, float(step_size), int(n_steps), int(n_chains), init, int(seed), box, int(n_levels))
 
 
 def ladder_key() -> tuple:
@@ -119,7 +144,10 @@ def ladder_models():
     if state.get("sampling_ladder_key") != key:
         bar = st.progress(0.0, "Training the σ ladder (one DDE per level)…")
         state.sampling_ladder = train_ladder(
-            experiment.points, list(key[1]), reuse=experiment.model, steps=LADDER_STEPS,
+            experiment.points,
+            list(key[1]),
+            reuse=experiment.model,
+            steps=LADDER_STEPS,
             progress=lambda done, total: bar.progress(done / total, f"Ladder: {done}/{total} levels"),
         )
         state.sampling_ladder_key = key
@@ -139,12 +167,16 @@ def refusal(seconds: float) -> str | None:
     """Why this run is too costly to start, with what to change (None: it may run)."""
     chain_steps = settings.n_chains * settings.n_steps * (settings.n_levels if sampler == "Annealed Langevin" else 1)
     if chain_steps > MAX_SAMPLER_CHAIN_STEPS:
-        return (f"This run asks for {chain_steps:,} chain-steps, more than the {MAX_SAMPLER_CHAIN_STEPS:,} "
-                "allowed per run. Use fewer chains or fewer steps.")
+        return (
+            f"This run asks for {chain_steps:,} chain-steps, more than the {MAX_SAMPLER_CHAIN_STEPS:,} "
+            "allowed per run. Use fewer chains or fewer steps."
+        )
     if seconds > RUN_BUDGET_SECONDS:
-        return (f"This run would take about {seconds:,.0f} s, more than the {RUN_BUDGET_SECONDS:.0f} s "
-                f"allowed per run (the exact KDE's steps cost in proportion to its "
-                f"{len(experiment.points):,} training points). Use fewer chains or fewer steps.")
+        return (
+            f"This run would take about {seconds:,.0f} s, more than the {RUN_BUDGET_SECONDS:.0f} s "
+            f"allowed per run (the exact KDE's steps cost in proportion to its "
+            f"{len(experiment.points):,} training points). Use fewer chains or fewer steps."
+        )
     return None
 
 
@@ -210,32 +242,57 @@ if "sampling_runs" in state:
         st.warning(f"Stopped early at step {runs['DDE'].steps_done:,}; showing what was drawn so far.")
     for name, run in runs.items():
         if run.nonfinite or run.escaped:
-            st.warning(f"{name}: {run.nonfinite} of {len(run.samples):,} chains turned NaN or infinite "
-                       f"and {run.escaped} left the plotting box: a step size too large for this σ, "
-                       "or a model that is poor far from the data. They are left out of the distances.")
+            st.warning(
+                f"{name}: {run.nonfinite} of {len(run.samples):,} chains turned NaN or infinite "
+                f"and {run.escaped} left the plotting box: a step size too large for this σ, "
+                "or a model that is poor far from the data. They are left out of the distances."
+            )
     n_frames = len(runs["DDE"].trajectory)
-    upto = st.slider("Scrub the chains over time (recorded frames)", 0, n_frames - 1, n_frames - 1,
-                     key="sampling_scrub") if n_frames > 1 else None
+    upto = (
+        st.slider("Scrub the chains over time (recorded frames)", 0, n_frames - 1, n_frames - 1, key="sampling_scrub")
+        if n_frames > 1
+        else None
+    )
     truth, truth_label, rows = scored(used, runs)
     zmax = experiment.zmax
     panels = st.columns(3)
-    for column, (name, view, label) in zip(panels, (("DDE", experiment.view, "DDE (learned score)"),
-                                                     ("KDE", experiment.kde_view, "Exact KDE"))):
+    for column, (name, view, label) in zip(
+        panels, (("DDE", experiment.view, "DDE (learned score)"), ("KDE", experiment.kde_view, "Exact KDE"))
+    ):
         run = runs[name]
-        chart(samples_figure(view, experiment.grid, run.samples, run.trajectory,
-                             f"{label}: {used.sampler}, {run.steps_done:,} steps", zmax, upto),
-              key=f"sampling_panel_{name}", where=column)
-    chart(samples_figure(None, experiment.grid, truth, None, f"True distribution ({truth_label})"),
-          key="sampling_panel_truth", where=panels[2])
-    st.dataframe(rows, hide_index=True, width="stretch",
-                 column_config={"MMD²": st.column_config.NumberColumn(format="%.2e"),
-                                "energy distance": st.column_config.NumberColumn(format="%.4f"),
-                                "sliced Wasserstein": st.column_config.NumberColumn(format="%.4f"),
-                                "wall time (s)": st.column_config.NumberColumn(format="%.2f"),
-                                "chain-steps/s": st.column_config.NumberColumn(format="%.3g"),
-                                "acceptance": st.column_config.NumberColumn(
-                                    format="%.3f", help="Fraction of proposals accepted (MALA only: "
-                                                        "the other samplers accept every step).")})
+        chart(
+            samples_figure(
+                view,
+                experiment.grid,
+                run.samples,
+                run.trajectory,
+                f"{label}: {used.sampler}, {run.steps_done:,} steps",
+                zmax,
+                upto,
+            ),
+            key=f"sampling_panel_{name}",
+            where=column,
+        )
+    chart(
+        samples_figure(None, experiment.grid, truth, None, f"True distribution ({truth_label})"),
+        key="sampling_panel_truth",
+        where=panels[2],
+    )
+    st.dataframe(
+        rows,
+        hide_index=True,
+        width="stretch",
+        column_config={
+            "MMD²": st.column_config.NumberColumn(format="%.2e"),
+            "energy distance": st.column_config.NumberColumn(format="%.4f"),
+            "sliced Wasserstein": st.column_config.NumberColumn(format="%.4f"),
+            "wall time (s)": st.column_config.NumberColumn(format="%.2f"),
+            "chain-steps/s": st.column_config.NumberColumn(format="%.3g"),
+            "acceptance": st.column_config.NumberColumn(
+                format="%.3f", help="Fraction of proposals accepted (MALA only: the other samplers accept every step)."
+            ),
+        },
+    )
     st.caption(
         f"Distances compare each model's finite final samples with {len(truth):,} {truth_label}: "
         "MMD² (unbiased, RBF kernel, median-distance bandwidth, at most 2,000 points each), energy "

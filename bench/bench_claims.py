@@ -49,8 +49,10 @@ def main() -> None:
     args = parse_args()
     info = machine_info()
     queries = Grid(n=args.grid).points
-    print(f"Claim 1, inference cost: log p at {len(queries):,} queries ({args.grid}×{args.grid} grid over [-4, 4]²), "
-          f"σ = {args.sigma}, D from the KDE of 2spirals, budget {args.budget:g} s")
+    print(
+        f"Claim 1, inference cost: log p at {len(queries):,} queries ({args.grid}×{args.grid} grid over [-4, 4]²), "
+        f"σ = {args.sigma}, D from the KDE of 2spirals, budget {args.budget:g} s"
+    )
     print_machine(info)
     points = datasets.sample("2spirals", 10_000, seed=0)
     model = DDE(sigma=args.sigma).fit(points, steps=1)
@@ -58,29 +60,51 @@ def main() -> None:
     def progress(fraction: float, message: str, partial) -> None:
         print(f"  [{fraction:4.0%}] {message}", flush=True)
 
-    report = claims.inference_timings(model, points, args.sigma, queries, args.sizes, args.budget,
-                                      repeats=args.repeats, progress=progress)
+    report = claims.inference_timings(
+        model, points, args.sigma, queries, args.sizes, args.budget, repeats=args.repeats, progress=progress
+    )
     print_table(
         ["D", "DDE s", "KDE s", "scipy s", "calls", "KDE/DDE", "|Δ| scipy vs ours", "note"],
-        [(f"{r.D:,}", r.dde_seconds, r.kde_seconds, r.scipy_seconds if r.scipy_seconds else "-",
-          "/".join(map(str, r.calls.values())), f"{r.kde_seconds / r.dde_seconds:,.0f}×",
-          f"{r.scipy_max_diff:.1e}" if r.scipy_max_diff is not None else "-", r.note or "-")
-         for r in report.rows],
+        [
+            (
+                f"{r.D:,}",
+                r.dde_seconds,
+                r.kde_seconds,
+                r.scipy_seconds if r.scipy_seconds else "-",
+                "/".join(map(str, r.calls.values())),
+                f"{r.kde_seconds / r.dde_seconds:,.0f}×",
+                f"{r.scipy_max_diff:.1e}" if r.scipy_max_diff is not None else "-",
+                r.note or "-",
+            )
+            for r in report.rows
+        ],
     )
     result = claims.crossover(report.rows)
-    print(f"Crossover (KDE slower than DDE) at D {result.text()} ({result.status}); "
-          f"KDE/DDE at D = {result.largest_D:,}: {result.ratio_at_largest:,.0f}×. "
-          f"Skipped: {report.skipped or 'none'}; {report.seconds_used:.1f} s used.")
-    path = write_json("claims_inference", {
-        "benchmark": "claims_inference",
-        "command": command_line(),
-        "machine": info,
-        "settings": {"sigma": args.sigma, "grid": args.grid, "queries": len(queries), "sizes": args.sizes,
-                     "budget_seconds": args.budget, "repeats": args.repeats, "dde_params": model.get_params(),
-                     "data": "KDE (σ) resamples of 2spirals, 10,000 points, seed 0"},
-        "crossover": asdict(result),
-        **asdict(report),
-    })
+    print(
+        f"Crossover (KDE slower than DDE) at D {result.text()} ({result.status}); "
+        f"KDE/DDE at D = {result.largest_D:,}: {result.ratio_at_largest:,.0f}×. "
+        f"Skipped: {report.skipped or 'none'}; {report.seconds_used:.1f} s used."
+    )
+    path = write_json(
+        "claims_inference",
+        {
+            "benchmark": "claims_inference",
+            "command": command_line(),
+            "machine": info,
+            "settings": {
+                "sigma": args.sigma,
+                "grid": args.grid,
+                "queries": len(queries),
+                "sizes": args.sizes,
+                "budget_seconds": args.budget,
+                "repeats": args.repeats,
+                "dde_params": model.get_params(),
+                "data": "KDE (σ) resamples of 2spirals, 10,000 points, seed 0",
+            },
+            "crossover": asdict(result),
+            **asdict(report),
+        },
+    )
     print(f"\nWrote {path.relative_to(common.ROOT)}")
 
 

@@ -59,7 +59,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--chunk", type=int, default=100, help="training steps between KL evaluations")
     parser.add_argument("--grid", type=int, default=200, help="grid cells per side over [-4, 4]^2")
     parser.add_argument(
-        "--max-steps", type=int, default=None,
+        "--max-steps",
+        type=int,
+        default=None,
         help="keep training the default model past model.steps until the target is hit, "
         "at most this many steps (default 2 × model.steps)",
     )
@@ -86,8 +88,15 @@ def train_with_kl(model: DDE, X, log_p_kde, points, chunk: int, max_steps: int, 
         nonlocal seconds, since
         seconds += time.perf_counter() - since
         kl = kl_on_grid(log_p_kde, model.log_density(points))
-        curve.append({"steps": model.n_steps_, "seconds": seconds, "kl": kl,
-                      "history_seconds": model.history_.seconds, "loss": model.history_.loss[-1]})
+        curve.append(
+            {
+                "steps": model.n_steps_,
+                "seconds": seconds,
+                "kl": kl,
+                "history_seconds": model.history_.seconds,
+                "loss": model.history_.loss[-1],
+            }
+        )
         since = time.perf_counter()
 
     train_in_chunks(model, X, max_steps, chunk, record, lambda: bool(curve) and stop(curve))
@@ -126,9 +135,11 @@ def fmt_hit(hit: dict | None) -> tuple[str, str]:
 def main() -> None:
     args = parse_args()
     info = machine_info()
-    print(f"Time to fidelity: KL(KDE_σ ‖ DDE) ≤ {args.target} nats, {args.dataset}, "
-          f"{args.samples:,} samples (seed {args.seed}), σ = {args.sigma}, "
-          f"{args.grid}×{args.grid} grid over [-4, 4]²" + ("  [--quick]" if args.quick else ""))
+    print(
+        f"Time to fidelity: KL(KDE_σ ‖ DDE) ≤ {args.target} nats, {args.dataset}, "
+        f"{args.samples:,} samples (seed {args.seed}), σ = {args.sigma}, "
+        f"{args.grid}×{args.grid} grid over [-4, 4]²" + ("  [--quick]" if args.quick else "")
+    )
     print_machine(info)
 
     grid = Grid(n=args.grid)
@@ -160,10 +171,10 @@ def main() -> None:
     )
 
     # -- the NOTES baseline under a time cap ------------------------------------------
-    baseline = DDE(sigma=args.sigma, hidden=(256, 256, 256), learning_rate=1e-3, batch_size=512,
-                   ema=0.0, steps=20_000)
-    base_curve = train_with_kl(baseline, X, log_p, points, args.chunk, baseline.steps,
-                               lambda c: c[-1]["seconds"] >= args.baseline_seconds)
+    baseline = DDE(sigma=args.sigma, hidden=(256, 256, 256), learning_rate=1e-3, batch_size=512, ema=0.0, steps=20_000)
+    base_curve = train_with_kl(
+        baseline, X, log_p, points, args.chunk, baseline.steps, lambda c: c[-1]["seconds"] >= args.baseline_seconds
+    )
     base_at_cap = last_within(base_curve, args.baseline_seconds)
     base_hit = first_hit(base_curve, args.target)
     base_hold = sustained_hit(base_curve, args.target)
@@ -175,34 +186,66 @@ def main() -> None:
     print(f"\nBaseline, settings: {baseline.get_params()}  (cap {args.baseline_seconds:g} s of training)")
 
     # -- summary ------------------------------------------------------------------------
-    print(f"\nSummary ({args.dataset}, target KL ≤ {args.target}; 'first' = first evaluation ≤ target, "
-          "'held' = from then on every evaluation of the run ≤ target; train s = wall time of partial_fit "
-          "calls, first call's set-up and tracing included)")
+    print(
+        f"\nSummary ({args.dataset}, target KL ≤ {args.target}; 'first' = first evaluation ≤ target, "
+        "'held' = from then on every evaluation of the run ≤ target; train s = wall time of partial_fit "
+        "calls, first call's set-up and tracing included)"
+    )
     print_table(
-        ["model", "steps/s", "first: steps", "first: train s", "held: steps", "held: train s",
-         "KL at default steps", "KL at cap (median last 5)", "steps at cap"],
         [
-            (f"default {tuple(model.hidden)} bs{model.batch_size}", f"{steps_per_second:.0f}",
-             *fmt_hit(hit), *fmt_hit(hold),
-             f"{at_default['kl']:.4f} ({default_steps} steps, {at_default['seconds']:.1f} s)" if at_default else "-",
-             "-", "-"),
-            ("baseline 3×256 bs512 lr1e-3", f"{base_sps:.0f}", *fmt_hit(base_hit), *fmt_hit(base_hold), "-",
-             f"{base_at_cap['kl']:.4f} ({base_cap_median:.4f}) at {base_at_cap['seconds']:.1f} s",
-             base_at_cap["steps"]),
+            "model",
+            "steps/s",
+            "first: steps",
+            "first: train s",
+            "held: steps",
+            "held: train s",
+            "KL at default steps",
+            "KL at cap (median last 5)",
+            "steps at cap",
+        ],
+        [
+            (
+                f"default {tuple(model.hidden)} bs{model.batch_size}",
+                f"{steps_per_second:.0f}",
+                *fmt_hit(hit),
+                *fmt_hit(hold),
+                f"{at_default['kl']:.4f} ({default_steps} steps, {at_default['seconds']:.1f} s)" if at_default else "-",
+                "-",
+                "-",
+            ),
+            (
+                "baseline 3×256 bs512 lr1e-3",
+                f"{base_sps:.0f}",
+                *fmt_hit(base_hit),
+                *fmt_hit(base_hold),
+                "-",
+                f"{base_at_cap['kl']:.4f} ({base_cap_median:.4f}) at {base_at_cap['seconds']:.1f} s",
+                base_at_cap["steps"],
+            ),
         ],
     )
-    print(f"Set-up/tracing overhead of the default model's first chunk: ≈{tracing:.2f} s (included above; "
-          f"the model's history_.seconds, which skips the first chunk, says {curve[-1]['history_seconds']:.2f} s "
-          f"for {curve[-1]['steps']} steps).")
+    print(
+        f"Set-up/tracing overhead of the default model's first chunk: ≈{tracing:.2f} s (included above; "
+        f"the model's history_.seconds, which skips the first chunk, says {curve[-1]['history_seconds']:.2f} s "
+        f"for {curve[-1]['steps']} steps)."
+    )
     if base_at_default_hit:
-        print(f"At the default model's time to target ({hit['seconds']:.1f} s) the baseline's KL was "
-              f"{base_at_default_hit['kl']:.4f} (after {base_at_default_hit['steps']} steps).")
+        print(
+            f"At the default model's time to target ({hit['seconds']:.1f} s) the baseline's KL was "
+            f"{base_at_default_hit['kl']:.4f} (after {base_at_default_hit['steps']} steps)."
+        )
 
     # -- other toy sets ---------------------------------------------------------------
     toys = []
     if not args.quick:
-        toys.append({"name": args.dataset, "kl": at_default["kl"] if at_default else None,
-                     "seconds": at_default["seconds"] if at_default else None, "steps": default_steps})
+        toys.append(
+            {
+                "name": args.dataset,
+                "kl": at_default["kl"] if at_default else None,
+                "seconds": at_default["seconds"] if at_default else None,
+                "steps": default_steps,
+            }
+        )
         for name in OTHER_TOYS:
             X_toy = datasets.sample(name, args.samples, seed=args.seed)
             log_p_toy = GaussianKDE(sigma=args.sigma).fit(X_toy).log_density(points)
@@ -210,56 +253,80 @@ def main() -> None:
             toy_model = DDE(sigma=args.sigma).fit(X_toy)
             seconds = time.perf_counter() - start
             kl = kl_on_grid(log_p_toy, toy_model.log_density(points))
-            toys.append({"name": name, "kl": kl, "seconds": seconds, "steps": toy_model.n_steps_,
-                         "history_seconds": toy_model.history_.seconds})
-        print(f"\nDefault DDE on the toy sets (σ = {args.sigma}, {args.samples:,} samples, "
-              f"KL after model.steps = {default_steps} steps; target {args.target}; train s = wall time of fit)")
+            toys.append(
+                {
+                    "name": name,
+                    "kl": kl,
+                    "seconds": seconds,
+                    "steps": toy_model.n_steps_,
+                    "history_seconds": toy_model.history_.seconds,
+                }
+            )
+        print(
+            f"\nDefault DDE on the toy sets (σ = {args.sigma}, {args.samples:,} samples, "
+            f"KL after model.steps = {default_steps} steps; target {args.target}; train s = wall time of fit)"
+        )
         print_table(
             ["dataset", "KL nats", "train s", "≤ target"],
-            [(t["name"], f"{t['kl']:.4f}", f"{t['seconds']:.1f}", "yes" if t["kl"] <= args.target else "NO")
-             for t in toys],
+            [
+                (t["name"], f"{t['kl']:.4f}", f"{t['seconds']:.1f}", "yes" if t["kl"] <= args.target else "NO")
+                for t in toys
+            ],
         )
 
-    path = write_json("fidelity", {
-        "benchmark": "fidelity",
-        "command": command_line(),
-        "quick": args.quick,
-        "machine": info,
-        "settings": {"dataset": args.dataset, "samples": args.samples, "data_seed": args.seed,
-                     "sigma": args.sigma, "target_kl": args.target, "chunk": args.chunk, "grid": args.grid,
-                     "max_steps": max_steps, "baseline_seconds": args.baseline_seconds},
-        "default": {
-            "params": model.get_params(),
-            "device": model.device_,
-            "target_reached": hit is not None,
-            **_target_summary(hit, hold),
-            "kl_at_default_steps": at_default["kl"] if at_default else None,
-            "seconds_at_default_steps": at_default["seconds"] if at_default else None,
-            "steps_per_second": steps_per_second,
-            "first_chunk_tracing_seconds": tracing,
-            "curve": curve,
+    path = write_json(
+        "fidelity",
+        {
+            "benchmark": "fidelity",
+            "command": command_line(),
+            "quick": args.quick,
+            "machine": info,
+            "settings": {
+                "dataset": args.dataset,
+                "samples": args.samples,
+                "data_seed": args.seed,
+                "sigma": args.sigma,
+                "target_kl": args.target,
+                "chunk": args.chunk,
+                "grid": args.grid,
+                "max_steps": max_steps,
+                "baseline_seconds": args.baseline_seconds,
+            },
+            "default": {
+                "params": model.get_params(),
+                "device": model.device_,
+                "target_reached": hit is not None,
+                **_target_summary(hit, hold),
+                "kl_at_default_steps": at_default["kl"] if at_default else None,
+                "seconds_at_default_steps": at_default["seconds"] if at_default else None,
+                "steps_per_second": steps_per_second,
+                "first_chunk_tracing_seconds": tracing,
+                "curve": curve,
+            },
+            "baseline": {
+                "params": baseline.get_params(),
+                "kl_at_cap": base_at_cap["kl"],
+                "kl_at_cap_median_last5": base_cap_median,
+                "steps_at_cap": base_at_cap["steps"],
+                "seconds_at_cap": base_at_cap["seconds"],
+                **_target_summary(base_hit, base_hold),
+                "steps_per_second": base_sps,
+                "curve": base_curve,
+            },
+            "toys": toys,
         },
-        "baseline": {
-            "params": baseline.get_params(),
-            "kl_at_cap": base_at_cap["kl"],
-            "kl_at_cap_median_last5": base_cap_median,
-            "steps_at_cap": base_at_cap["steps"],
-            "seconds_at_cap": base_at_cap["seconds"],
-            **_target_summary(base_hit, base_hold),
-            "steps_per_second": base_sps,
-            "curve": base_curve,
-        },
-        "toys": toys,
-    })
+    )
     print(f"\nWrote {path.relative_to(common.ROOT)}")
 
 
 def _target_summary(hit: dict | None, hold: dict | None) -> dict:
     """When the KL target was first reached (``hit``) and from when it held (``hold``)."""
-    return {"steps_to_target": hit["steps"] if hit else None,
-            "seconds_to_target": hit["seconds"] if hit else None,
-            "steps_to_target_held": hold["steps"] if hold else None,
-            "seconds_to_target_held": hold["seconds"] if hold else None}
+    return {
+        "steps_to_target": hit["steps"] if hit else None,
+        "seconds_to_target": hit["seconds"] if hit else None,
+        "steps_to_target_held": hold["steps"] if hold else None,
+        "seconds_to_target_held": hold["seconds"] if hold else None,
+    }
 
 
 if __name__ == "__main__":

@@ -39,9 +39,8 @@ import argparse
 import math
 
 import common  # noqa: F401  (sets TF_CPP_MIN_LOG_LEVEL and sys.path first)
-from common import command_line, machine_info, measure, peak_rss_mb, print_machine, print_table, write_json
-
 import numpy as np
+from common import command_line, machine_info, measure, peak_rss_mb, print_machine, print_table, write_json
 
 from dde_core import DDE, GaussianKDE, Grid, datasets
 from dde_core.kde import scipy_isotropic_kde
@@ -56,10 +55,12 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--sizes", type=int, nargs="+", default=None, help="training set sizes D")
     parser.add_argument("--sigma", type=float, default=0.2)
     parser.add_argument("--grid", type=int, default=200, help="grid cells per side over [-4, 4]^2")
-    parser.add_argument("--ours-pairs", type=float, default=None,
-                        help="largest query×point count our KDE runs in full (4e9; quick 4e8)")
-    parser.add_argument("--scipy-pairs", type=float, default=None,
-                        help="largest query×point count scipy runs in full (4e8; quick 4e7)")
+    parser.add_argument(
+        "--ours-pairs", type=float, default=None, help="largest query×point count our KDE runs in full (4e9; quick 4e8)"
+    )
+    parser.add_argument(
+        "--scipy-pairs", type=float, default=None, help="largest query×point count scipy runs in full (4e8; quick 4e7)"
+    )
     parser.add_argument("--min-subset", type=int, default=400, help="fewest queries in a timed subset")
     args = parser.parse_args()
     if args.sizes is None:
@@ -82,8 +83,10 @@ def isotropic_spirals(D: int) -> np.ndarray:
 def check_same(ours: np.ndarray, theirs: np.ndarray, what: str) -> float:
     difference = float(np.abs(ours - theirs).max())
     if not difference <= TOLERANCE:
-        raise RuntimeError(f"{what}: scipy and our KDE differ by {difference:.3g} nats (> {TOLERANCE}); "
-                           "the times would not be at the same answer.")
+        raise RuntimeError(
+            f"{what}: scipy and our KDE differ by {difference:.3g} nats (> {TOLERANCE}); "
+            "the times would not be at the same answer."
+        )
     return difference
 
 
@@ -101,8 +104,10 @@ def main() -> None:
     m = len(queries)
     order = np.random.default_rng(0).permutation(m)  # subsets are prefixes: nested, spread over the grid
     mode = "--quick" if args.quick else ("--full" if args.full else "default")
-    print(f"Inference cost: log-density at {m:,} grid points ({args.grid}×{args.grid} over [-4, 4]²), "
-          f"σ = {args.sigma}, data = isotropic 2spirals (D/2 points + their 90° rotations)  [{mode}]")
+    print(
+        f"Inference cost: log-density at {m:,} grid points ({args.grid}×{args.grid} over [-4, 4]²), "
+        f"σ = {args.sigma}, data = isotropic 2spirals (D/2 points + their 90° rotations)  [{mode}]"
+    )
     print_machine(info)
     rss_start = peak_rss_mb()  # TensorFlow and friends loaded, no model or KDE yet
 
@@ -121,14 +126,22 @@ def main() -> None:
 
         n_ours = n_timed(D, m, args.ours_pairs, args.min_subset, args.full)
         Q_ours = queries[order[:n_ours]]
-        ours = measure(lambda: ours_kde.log_density(Q_ours), repeats=3, budget_seconds=10.0,
-                       warmup=lambda: ours_kde.log_density(queries[order[:min(n_ours, 2048)]]))
+        ours = measure(
+            lambda: ours_kde.log_density(Q_ours),
+            repeats=3,
+            budget_seconds=10.0,
+            warmup=lambda: ours_kde.log_density(queries[order[: min(n_ours, 2048)]]),
+        )
         rss_after_ours = peak_rss_mb()
 
         n_scipy = n_timed(D, m, args.scipy_pairs, args.min_subset)
         Q_scipy = queries[order[:n_scipy]]
-        theirs = measure(lambda: theirs_kde.logpdf(Q_scipy.T), repeats=3, budget_seconds=10.0,
-                         warmup=lambda: theirs_kde.logpdf(probe.T))
+        theirs = measure(
+            lambda: theirs_kde.logpdf(Q_scipy.T),
+            repeats=3,
+            budget_seconds=10.0,
+            warmup=lambda: theirs_kde.logpdf(probe.T),
+        )
         n_both = min(n_ours, n_scipy)
         difference = check_same(ours["result"][:n_both], theirs["result"][:n_both], f"D={D}, {n_both} queries")
 
@@ -153,24 +166,44 @@ def main() -> None:
             "times": {"dde": dde["times"], "kde": ours["times"], "scipy": theirs["times"]},
         }
         rows.append(row)
-        print(f"  D={D:>9,}: DDE {dde['best']:.3f} s, ours {ours_s:.2f} s ({n_ours:,} q), "
-              f"scipy {scipy_s:.2f} s ({n_scipy:,} q), |Δ| ≤ {difference:.1e}, peak RSS {rss_after_ours:.0f} MiB",
-              flush=True)
+        print(
+            f"  D={D:>9,}: DDE {dde['best']:.3f} s, ours {ours_s:.2f} s ({n_ours:,} q), "
+            f"scipy {scipy_s:.2f} s ({n_scipy:,} q), |Δ| ≤ {difference:.1e}, peak RSS {rss_after_ours:.0f} MiB",
+            flush=True,
+        )
 
     # A wider network for reference: the NOTES' 3×256 model (cost independent of D).
     wide = DDE(sigma=args.sigma, hidden=(256, 256, 256)).fit(isotropic_spirals(1_000), steps=1)
     wide_time = measure(lambda: wide.log_density(queries), repeats=5, budget_seconds=5.0)["best"]
 
-    print(f"\nSeconds for all {m:,} queries (best of repeats; 'extrapolated' = timed on a subset, scaled "
-          f"linearly by {m:,}/queries timed). DDE = default {tuple(model.hidden)} network on {model.device_}.")
+    print(
+        f"\nSeconds for all {m:,} queries (best of repeats; 'extrapolated' = timed on a subset, scaled "
+        f"linearly by {m:,}/queries timed). DDE = default {tuple(model.hidden)} network on {model.device_}."
+    )
     print_table(
-        ["D", "DDE s", "KDE(ours) s", "scipy s", "extrapolated", "KDE/DDE", "scipy/ours", "max |Δ| nats",
-         "peak RSS MiB"],
         [
-            (f"{r['D']:,}", f"{r['dde_seconds']:.4f}", f"{r['kde_seconds']:.3f}", f"{r['scipy_seconds']:.2f}",
-             ", ".join(r["extrapolated"]) or "-", f"{r['ratio_kde_over_dde']:.0f}×",
-             f"{r['ratio_scipy_over_ours']:.1f}×", f"{r['max_abs_diff_scipy_vs_ours']:.1e}",
-             f"{r['peak_rss_mb_after_ours']:.0f}")
+            "D",
+            "DDE s",
+            "KDE(ours) s",
+            "scipy s",
+            "extrapolated",
+            "KDE/DDE",
+            "scipy/ours",
+            "max |Δ| nats",
+            "peak RSS MiB",
+        ],
+        [
+            (
+                f"{r['D']:,}",
+                f"{r['dde_seconds']:.4f}",
+                f"{r['kde_seconds']:.3f}",
+                f"{r['scipy_seconds']:.2f}",
+                ", ".join(r["extrapolated"]) or "-",
+                f"{r['ratio_kde_over_dde']:.0f}×",
+                f"{r['ratio_scipy_over_ours']:.1f}×",
+                f"{r['max_abs_diff_scipy_vs_ours']:.1e}",
+                f"{r['peak_rss_mb_after_ours']:.0f}",
+            )
             for r in rows
         ],
     )
@@ -178,21 +211,33 @@ def main() -> None:
     print(f"DDE 3×256 (NOTES §7 size) on the same grid: {wide_time:.4f} s.")
     at_1e4 = next((r for r in rows if r["D"] == 10_000), None)
     if at_1e4:
-        print(f"Target KDE/DDE ≥ 100× at D = 10⁴: {at_1e4['ratio_kde_over_dde']:.0f}×; "
-              f"ours faster than scipy at every D: {all(r['ratio_scipy_over_ours'] > 1 for r in rows)}.")
+        print(
+            f"Target KDE/DDE ≥ 100× at D = 10⁴: {at_1e4['ratio_kde_over_dde']:.0f}×; "
+            f"ours faster than scipy at every D: {all(r['ratio_scipy_over_ours'] > 1 for r in rows)}."
+        )
 
-    path = write_json("inference", {
-        "benchmark": "inference",
-        "command": command_line(),
-        "mode": mode,
-        "machine": info,
-        "settings": {"sigma": args.sigma, "grid": args.grid, "queries": m, "sizes": args.sizes,
-                     "ours_pairs": args.ours_pairs, "scipy_pairs": args.scipy_pairs,
-                     "dde_params": model.get_params(), "tolerance_nats": TOLERANCE},
-        "dde_3x256_seconds": wide_time,
-        "peak_rss_mb_at_start": rss_start,
-        "rows": rows,
-    })
+    path = write_json(
+        "inference",
+        {
+            "benchmark": "inference",
+            "command": command_line(),
+            "mode": mode,
+            "machine": info,
+            "settings": {
+                "sigma": args.sigma,
+                "grid": args.grid,
+                "queries": m,
+                "sizes": args.sizes,
+                "ours_pairs": args.ours_pairs,
+                "scipy_pairs": args.scipy_pairs,
+                "dde_params": model.get_params(),
+                "tolerance_nats": TOLERANCE,
+            },
+            "dde_3x256_seconds": wide_time,
+            "peak_rss_mb_at_start": rss_start,
+            "rows": rows,
+        },
+    )
     print(f"\nWrote {path.relative_to(common.ROOT)}")
 
 

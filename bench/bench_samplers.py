@@ -28,9 +28,13 @@ def timed_run(target, n_chains: int, n_steps: int, step_size: float) -> dict:
     x0 = np.random.default_rng(0).uniform(-4, 4, size=(n_chains, 2))
     langevin(target, x0[:8], step_size, 2, "ula", record_every=2)  # trace + warm up (same target)
     run = langevin(target, x0, step_size, n_steps, "ula", record_every=n_steps)
-    return {"chains": n_chains, "steps": n_steps, "seconds": run.seconds,
-            "chain_steps_per_second": run.chain_steps_per_second,
-            "nonfinite": run.nonfinite}
+    return {
+        "chains": n_chains,
+        "steps": n_steps,
+        "seconds": run.seconds,
+        "chain_steps_per_second": run.chain_steps_per_second,
+        "nonfinite": run.nonfinite,
+    }
 
 
 def main() -> None:
@@ -52,15 +56,28 @@ def main() -> None:
     ratio = dde["chain_steps_per_second"] / kde_row["chain_steps_per_second"]
     common.print_table(
         ["model", "chains", "steps", "seconds", "chain-steps/s"],
-        [["DDE (3×64 softplus)", dde["chains"], dde["steps"], f"{dde['seconds']:.2f}",
-          f"{dde['chain_steps_per_second']:.3g}"],
-         ["exact KDE, D = 10⁴", kde_row["chains"], kde_row["steps"], f"{kde_row['seconds']:.2f}",
-          f"{kde_row['chain_steps_per_second']:.3g}"]],
+        [
+            [
+                "DDE (3×64 softplus)",
+                dde["chains"],
+                dde["steps"],
+                f"{dde['seconds']:.2f}",
+                f"{dde['chain_steps_per_second']:.3g}",
+            ],
+            [
+                "exact KDE, D = 10⁴",
+                kde_row["chains"],
+                kde_row["steps"],
+                f"{kde_row['seconds']:.2f}",
+                f"{kde_row['chain_steps_per_second']:.3g}",
+            ],
+        ],
     )
     print(f"DDE {n_chains:,} chains × {n_steps} ULA steps: {dde['seconds']:.2f} s (target ≤ 10 s)")
     print(f"DDE / KDE chain-steps per second at D = 10⁴: {ratio:.1f}× (target ≥ 20×)")
-    common.write_json("samplers", {"machine": info, "command": common.command_line(),
-                                   "dde": dde, "kde": kde_row, "ratio": ratio})
+    common.write_json(
+        "samplers", {"machine": info, "command": common.command_line(), "dde": dde, "kde": kde_row, "ratio": ratio}
+    )
 
 
 if __name__ == "__main__":

@@ -14,8 +14,9 @@ import platform
 import resource
 import statistics
 import sys
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 
@@ -86,8 +87,7 @@ def measure(
     elif callable(warmup):
         warmup()
     timed = time_calls(function, repeats, budget_seconds)
-    return {"best": timed.best, "median": statistics.median(timed.times), "times": timed.times,
-            "result": timed.result}
+    return {"best": timed.best, "median": statistics.median(timed.times), "times": timed.times, "result": timed.result}
 
 
 def peak_rss_mb() -> float:

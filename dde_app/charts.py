@@ -61,8 +61,9 @@ def chart(figure: go.Figure, key: str, *, where=None, **plotly_chart_args) -> No
         st.plotly_chart(figure, key=key, theme=None, **plotly_chart_args)
 
 
-def live_chart(figure: go.Figure, key: str, *, poll: str | None = None, after: int = -1,
-               every: float | None = None, where=None) -> None:
+def live_chart(
+    figure: go.Figure, key: str, *, poll: str | None = None, after: int = -1, every: float | None = None, where=None
+) -> None:
     """Draw ``figure``, updating the chart drawn under the same ``key`` in place.
 
     With ``poll`` (a route path, see live_view.py), the chart then fetches newer
@@ -70,7 +71,6 @@ def live_chart(figure: go.Figure, key: str, *, poll: str | None = None, after: i
     """
     if poll is not None and not (every and every > 0):
         raise ValueError("A polling live chart needs `every`, seconds between requests, above 0.")
-    data = {"figure": plotly.io.to_json(figure, validate=False), "poll": poll, "after": after,
-            "every": every}
+    data = {"figure": plotly.io.to_json(figure, validate=False), "poll": poll, "after": after, "every": every}
     with _inside(where):
         _live_chart(key=key, data=data)

@@ -14,7 +14,8 @@ chart (assets/live_chart.js) asks ``GET live/<token>?after=<step>`` every
   (the page asks ten times a second); ``Retry-After`` says when to ask again.
 
 Each request is also the session's heartbeat, but a trainer also checks that its own
-tab is still connected, so a client polling a closed tab's token cannot keep it going. A token is random and known only to the
+tab is still connected, so a client polling a closed tab's token cannot keep it going.
+A token is random and known only to the
 page of its own session, so one person cannot read another's frames. Sessions are
 held weakly: a closed Streamlit session frees its model as before.
 
@@ -39,10 +40,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from streamlit import config
 
-from dde_viz.animation import Frame
-from dde_core.limits import FRAME_REQUESTS_PER_SECOND
-from dde_viz.figures import density_figure
 from dde_app.session import PlaygroundSession
+from dde_core.limits import FRAME_REQUESTS_PER_SECOND
+from dde_viz.animation import Frame
+from dde_viz.figures import density_figure
 
 POLL_SECONDS = 0.1  # how often a playing page asks for a new frame
 
@@ -51,12 +52,14 @@ POLL_SECONDS = 0.1  # how often a playing page asks for a new frame
 class _Registry:
     """Which session a token belongs to, and each session's last served frame (weakly held)."""
 
-    tokens: "weakref.WeakKeyDictionary[PlaygroundSession, str]" = field(default_factory=weakref.WeakKeyDictionary)
-    sessions: "weakref.WeakValueDictionary[str, PlaygroundSession]" = field(default_factory=weakref.WeakValueDictionary)
-    served: "weakref.WeakKeyDictionary[PlaygroundSession, tuple[Frame, str]]" = field(
-        default_factory=weakref.WeakKeyDictionary)
-    budgets: "weakref.WeakKeyDictionary[PlaygroundSession, RequestBudget]" = field(
-        default_factory=weakref.WeakKeyDictionary)
+    tokens: weakref.WeakKeyDictionary[PlaygroundSession, str] = field(default_factory=weakref.WeakKeyDictionary)
+    sessions: weakref.WeakValueDictionary[str, PlaygroundSession] = field(default_factory=weakref.WeakValueDictionary)
+    served: weakref.WeakKeyDictionary[PlaygroundSession, tuple[Frame, str]] = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
+    budgets: weakref.WeakKeyDictionary[PlaygroundSession, RequestBudget] = field(
+        default_factory=weakref.WeakKeyDictionary
+    )
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -111,8 +114,13 @@ def dde_panel_figure(session: PlaygroundSession, frame: Frame, as_image: bool) -
 
     ``as_image``: the density as a picture (cheap to redraw, for frames while playing).
     """
-    return density_figure(frame.as_view(), f"DDE: exp f and ∇f, step {frame.step:,}",
-                          session.experiment.zmax, show_scale=False, as_image=as_image)
+    return density_figure(
+        frame.as_view(),
+        f"DDE: exp f and ∇f, step {frame.step:,}",
+        session.experiment.zmax,
+        show_scale=False,
+        as_image=as_image,
+    )
 
 
 def _frame_json(session: PlaygroundSession, frame: Frame) -> str:
@@ -136,8 +144,9 @@ async def live_frame(request: Request) -> Response:
         budget = registry.budgets.setdefault(session, RequestBudget())
         allowed = budget.allow()
     if not allowed:
-        return JSONResponse({"error": "Too many requests for this live view."}, status_code=429,
-                            headers={"Retry-After": "1"})
+        return JSONResponse(
+            {"error": "Too many requests for this live view."}, status_code=429, headers={"Retry-After": "1"}
+        )
     session.heartbeat()
     if not session.running:
         return JSONResponse({"running": False})
@@ -149,7 +158,7 @@ async def live_frame(request: Request) -> Response:
     if frame.step <= after:
         return Response(status_code=204)
     figure = await run_in_threadpool(_frame_json, session, frame)
-    body = '{"running": true, "step": %d, "figure": %s}' % (frame.step, figure)
+    body = f'{{"running": true, "step": {frame.step:d}, "figure": {figure}}}'
     return Response(body, media_type="application/json", headers={"Cache-Control": "no-store"})
 
 

@@ -26,16 +26,16 @@ import json
 import tempfile
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
-from typing import Callable
 
 import numpy as np
 
-from dde_viz.animation import FrameBuffer, frame_from_view, gif_bytes
 from dde_core.errors import InputError
 from dde_core.experiment import Config, Experiment
 from dde_core.limits import TRAINER_IDLE_SECONDS
+from dde_viz.animation import FrameBuffer, frame_from_view, gif_bytes
 
 __all__ = ["PlaygroundSession", "changed_fields"]
 
@@ -48,8 +48,12 @@ def changed_fields(old: Config, new: Config) -> list[str]:
 class PlaygroundSession:
     """State of the playground page for one person."""
 
-    def __init__(self, frame_capacity: int = 120, idle_seconds: float = TRAINER_IDLE_SECONDS,
-                 is_connected: Callable[[], bool] | None = None):
+    def __init__(
+        self,
+        frame_capacity: int = 120,
+        idle_seconds: float = TRAINER_IDLE_SECONDS,
+        is_connected: Callable[[], bool] | None = None,
+    ):
         self.experiment: Experiment | None = None
         self.frames = FrameBuffer(frame_capacity)
         self.running = False
@@ -97,8 +101,11 @@ class PlaygroundSession:
             try:
                 self.tick(self.steps_per_frame)
             except Exception as error:  # noqa: BLE001  any failure ends training, and is shown
-                self.last_error = str(error) if isinstance(error, ValueError) else (
-                    f"an internal error ({type(error).__name__}: {error}); please report it")
+                self.last_error = (
+                    str(error)
+                    if isinstance(error, ValueError)
+                    else (f"an internal error ({type(error).__name__}: {error}); please report it")
+                )
                 self.running = False
                 break
 
@@ -106,12 +113,16 @@ class PlaygroundSession:
         """Why the trainer should pause now, in words for the person (None: keep training)."""
         step = self.experiment.step if self.experiment is not None else 0
         if not self.is_connected():
-            return (f"Training paused at step {step:,} because this tab lost its connection to the "
-                    "server. Press Play to continue.")
+            return (
+                f"Training paused at step {step:,} because this tab lost its connection to the "
+                "server. Press Play to continue."
+            )
         idle = time.monotonic() - self._last_seen
         if idle > self.idle_seconds:
-            return (f"Training paused at step {step:,}: nothing on this page was seen for "
-                    f"{idle:.0f} s, so the CPU was freed for others. Press Play to continue.")
+            return (
+                f"Training paused at step {step:,}: nothing on this page was seen for "
+                f"{idle:.0f} s, so the CPU was freed for others. Press Play to continue."
+            )
         return None
 
     def take_pause_reason(self) -> str | None:
@@ -163,8 +174,11 @@ class PlaygroundSession:
         if self.experiment is None:
             return {}
         with self.lock:
-            return {**self.experiment.summary(), **self.extra_metadata,
-                    "record": asdict(self.experiment.record.snapshot())}
+            return {
+                **self.experiment.summary(),
+                **self.extra_metadata,
+                "record": asdict(self.experiment.record.snapshot()),
+            }
 
     def metrics_json(self) -> str:
         """``metrics()`` as JSON text, for the download."""
@@ -176,8 +190,9 @@ class PlaygroundSession:
             raise InputError("There is no model to download yet.")
         with tempfile.TemporaryDirectory() as folder, self.lock:
             path = Path(folder) / "dde.keras"
-            self.experiment.model.save(path, metadata={
-                "dataset": self.experiment.config.dataset, **self.extra_metadata})
+            self.experiment.model.save(
+                path, metadata={"dataset": self.experiment.config.dataset, **self.extra_metadata}
+            )
             return path.read_bytes()
 
     def replay_gif(self) -> bytes:

@@ -9,14 +9,13 @@ values of the link it changed or dropped.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
-from typing import Mapping
 
 from dde_core.experiment import Config
 from dde_core.settings import BY_KEY, SETTINGS, SIGMA_CHOICES, SIGMA_RANGE, snap
 
-__all__ = ["Setup", "LinkReading", "to_query", "read_query", "from_query", "snap", "SIGMA_CHOICES",
-           "SIGMA_RANGE"]
+__all__ = ["Setup", "LinkReading", "to_query", "read_query", "from_query", "snap", "SIGMA_CHOICES", "SIGMA_RANGE"]
 
 MAX_NOTED_KEY = 40  # characters of an unknown parameter's name quoted back in a note
 
@@ -39,7 +38,7 @@ class Setup:
         return getattr(self.config, name)
 
     @classmethod
-    def from_values(cls, values: Mapping[str, object], base: "Setup | None" = None) -> "Setup":
+    def from_values(cls, values: Mapping[str, object], base: Setup | None = None) -> Setup:
         """``base`` (default: the defaults) with the settings named in ``values`` changed."""
         base = base or cls()
         values = dict(values)

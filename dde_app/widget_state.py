@@ -13,7 +13,7 @@ Buttons and file uploaders cannot be assigned: never ``remember`` their keys.
 
 from __future__ import annotations
 
-from typing import Iterable, Mapping
+from collections.abc import Iterable, Mapping
 
 import streamlit as st
 

@@ -23,9 +23,10 @@ import logging
 import os
 import sys
 import tempfile
+from collections.abc import Iterator, Sequence
 from pathlib import Path
 from types import ModuleType
-from typing import Any, Iterator, NoReturn, Sequence
+from typing import Any, NoReturn
 
 import numpy as np
 
@@ -79,8 +80,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_data_options(train)
     _add_model_options(train)
-    train.add_argument("--out", type=Path, required=True,
-                       help="output folder (created if missing; must be writable)")
+    train.add_argument("--out", type=Path, required=True, help="output folder (created if missing; must be writable)")
     train.add_argument("--quiet", action="store_true", help="no progress bar")
     return parser
 
@@ -98,12 +98,14 @@ def _add_data_options(train: argparse.ArgumentParser) -> None:
     _add_setting(source, settings["--dist"])
     source.add_argument("--csv", type=Path, help="a CSV file of your own points (instead of --dist)")
     train.add_argument(
-        "--columns", default=None,
+        "--columns",
+        default=None,
         help="with --csv: the two columns to use, by name or 1-based number among the numeric "
         "columns, e.g. 'x,y' or '2,3' (default: the first two numeric columns)",
     )
-    train.add_argument("--standardize", action="store_true",
-                       help="with --csv: rescale each column to mean 0, std 1 before training")
+    train.add_argument(
+        "--standardize", action="store_true", help="with --csv: rescale each column to mean 0, std 1 before training"
+    )
     for option in ("--n", "--data-seed"):
         _add_setting(train, settings[option])
 
@@ -111,10 +113,12 @@ def _add_data_options(train: argparse.ArgumentParser) -> None:
 def _add_model_options(train: argparse.ArgumentParser) -> None:
     settings = {setting.option: setting for setting in SETTINGS if setting.option}
     _add_setting(train, settings["--sigma"])
-    train.add_argument("--steps", default=DEFAULTS.steps,
-                       help="training steps (the learning rate decays to 0 over them)")
-    train.add_argument("--hidden", default=",".join(map(str, DEFAULTS.hidden)),
-                       help="hidden layer widths, comma-separated")
+    train.add_argument(
+        "--steps", default=DEFAULTS.steps, help="training steps (the learning rate decays to 0 over them)"
+    )
+    train.add_argument(
+        "--hidden", default=",".join(map(str, DEFAULTS.hidden)), help="hidden layer widths, comma-separated"
+    )
     for option in ("--activation", "--learning-rate", "--batch-size", "--seed"):
         _add_setting(train, settings[option])
 
@@ -161,9 +165,7 @@ def _column(part: str) -> int | str:
     except ValueError:
         return part
     if number < 1:
-        raise InputError(
-            f"--columns counts columns from 1 (the first numeric column is 1), got {number}."
-        )
+        raise InputError(f"--columns counts columns from 1 (the first numeric column is 1), got {number}.")
     return number
 
 
@@ -174,21 +176,21 @@ def _checked(args: argparse.Namespace) -> argparse.Namespace:
     elif not args.csv.is_file():
         raise InputError(f"No CSV file at {str(args.csv)!r}. Check the path given to --csv.")
     if args.activation not in ACTIVATIONS:
-        raise InputError(
-            f"--activation must be one of: {', '.join(ACTIVATIONS)}; got {args.activation!r}."
-        )
-    return argparse.Namespace(**{
-        **vars(args),
-        "columns": _parse_columns(args.columns),
-        "n": check_positive_int(_number(args.n), "--n"),
-        "data_seed": check_positive_int(_number(args.data_seed), "--data-seed", minimum=0),
-        "sigma": check_sigma(_number(args.sigma)),
-        "steps": check_positive_int(_number(args.steps), "--steps"),
-        "hidden": _parse_hidden(args.hidden),
-        "learning_rate": check_positive_float(_number(args.learning_rate), "--learning-rate"),
-        "batch_size": check_positive_int(_number(args.batch_size), "--batch-size"),
-        "seed": check_positive_int(_number(args.seed), "--seed", minimum=0),
-    })
+        raise InputError(f"--activation must be one of: {', '.join(ACTIVATIONS)}; got {args.activation!r}.")
+    return argparse.Namespace(
+        **{
+            **vars(args),
+            "columns": _parse_columns(args.columns),
+            "n": check_positive_int(_number(args.n), "--n"),
+            "data_seed": check_positive_int(_number(args.data_seed), "--data-seed", minimum=0),
+            "sigma": check_sigma(_number(args.sigma)),
+            "steps": check_positive_int(_number(args.steps), "--steps"),
+            "hidden": _parse_hidden(args.hidden),
+            "learning_rate": check_positive_float(_number(args.learning_rate), "--learning-rate"),
+            "batch_size": check_positive_int(_number(args.batch_size), "--batch-size"),
+            "seed": check_positive_int(_number(args.seed), "--seed", minimum=0),
+        }
+    )
 
 
 # ---------------------------------------------------------------------------
@@ -259,12 +261,14 @@ def _load_points(args: argparse.Namespace) -> tuple[str, np.ndarray, np.ndarray,
         return args.dist, train, test, {"dataset": args.dist}
     data = _load_csv(args.csv, args.columns, args.standardize, args.data_seed)
     if data.subsampled:
-        print(f"note: {args.csv.name} has {data.n_rows:,} rows; using a random {len(data.points):,} of them "
-              "(the most a model trains on; README.md, Limits).", file=sys.stderr)
+        print(
+            f"note: {args.csv.name} has {data.n_rows:,} rows; using a random {len(data.points):,} of them "
+            "(the most a model trains on; README.md, Limits).",
+            file=sys.stderr,
+        )
     if len(data.points) < MIN_CSV_POINTS:
         raise InputError(
-            f"{args.csv.name!r} has {len(data.points)} points; at least {MIN_CSV_POINTS} are needed "
-            "to train and test."
+            f"{args.csv.name!r} has {len(data.points)} points; at least {MIN_CSV_POINTS} are needed to train and test."
         )
     order = np.random.default_rng(args.data_seed).permutation(len(data.points))
     n_test = max(2, len(order) // 10)
@@ -280,8 +284,9 @@ def _load_points(args: argparse.Namespace) -> tuple[str, np.ndarray, np.ndarray,
 def _load_csv(path: Path, columns: tuple | None, standardize: bool, seed: int) -> datasets.PointData:
     """``datasets.load_csv`` with --columns' 1-based numbers; refusals speak of 1-based numbers.
     Files with more rows than a model trains on are subsampled with ``seed``."""
-    zero_based = None if columns is None else tuple(
-        column - 1 if isinstance(column, int) else column for column in columns)
+    zero_based = (
+        None if columns is None else tuple(column - 1 if isinstance(column, int) else column for column in columns)
+    )
     try:
         return datasets.load_csv(path, columns=zero_based, standardize=standardize, seed=seed)
     except ValueError:
@@ -358,17 +363,23 @@ def _import_engine() -> tuple[ModuleType, ModuleType]:
     return experiment, report
 
 
-def _train(args: argparse.Namespace, name: str, train_points: np.ndarray,
-           experiment_module: ModuleType) -> Any:
+def _train(args: argparse.Namespace, name: str, train_points: np.ndarray, experiment_module: ModuleType) -> Any:
     """A trained ``Experiment``, with a progress bar on stderr unless --quiet."""
     from tqdm import tqdm
 
     from .training import run_in_chunks
 
     config = experiment_module.Config(
-        dataset=name, n_samples=len(train_points), data_seed=args.data_seed, sigma=args.sigma,
-        hidden=args.hidden, activation=args.activation, learning_rate=args.learning_rate,
-        batch_size=args.batch_size, steps=args.steps, seed=args.seed,
+        dataset=name,
+        n_samples=len(train_points),
+        data_seed=args.data_seed,
+        sigma=args.sigma,
+        hidden=args.hidden,
+        activation=args.activation,
+        learning_rate=args.learning_rate,
+        batch_size=args.batch_size,
+        steps=args.steps,
+        seed=args.seed,
     )
     experiment = experiment_module.Experiment(config, train_points)
     with tqdm(total=args.steps, unit="step", disable=args.quiet, desc="training") as bar:

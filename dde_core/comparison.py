@@ -7,8 +7,8 @@ final samples against fresh samples of the true distribution.
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import Iterator, Sequence
 
 import numpy as np
 
@@ -20,9 +20,20 @@ from .samplers import DDETarget, KDETarget, SamplerRun, annealed_langevin, lange
 from .validation import check_points, check_positive_float, check_positive_int, check_sigma
 
 __all__ = [
-    "SamplerSettings", "INITIALISATIONS", "SAMPLERS", "initial_points", "sigma_ladder",
-    "train_ladder", "run_side_by_side", "quality_table", "dde_target", "kde_target",
-    "Speed", "REFERENCE_SPEED", "estimated_seconds", "measured_speed",
+    "SamplerSettings",
+    "INITIALISATIONS",
+    "SAMPLERS",
+    "initial_points",
+    "sigma_ladder",
+    "train_ladder",
+    "run_side_by_side",
+    "quality_table",
+    "dde_target",
+    "kde_target",
+    "Speed",
+    "REFERENCE_SPEED",
+    "estimated_seconds",
+    "measured_speed",
 ]
 
 INITIALISATIONS = ("uniform box", "gaussian", "data")
@@ -46,7 +57,7 @@ class SamplerSettings:
     box: tuple[float, float] = (-4.0, 4.0)
     n_levels: int = 4  # annealed Langevin only
 
-    def validated(self) -> "SamplerSettings":
+    def validated(self) -> SamplerSettings:
         if self.sampler not in SAMPLERS:
             raise InputError(f"Unknown sampler {self.sampler!r}; choose one of {', '.join(SAMPLERS)}.")
         if self.init not in INITIALISATIONS:
@@ -93,8 +104,7 @@ def estimated_seconds(settings: SamplerSettings, n_points: int, speed: Speed = R
 def measured_speed(settings: SamplerSettings, runs: dict[str, SamplerRun], n_points: int) -> Speed:
     """The ``Speed`` a finished run showed (to estimate the next run more closely)."""
     cost = STEP_COST[settings.sampler]
-    return Speed(runs["DDE"].chain_steps_per_second * cost,
-                 runs["KDE"].chain_steps_per_second * cost * n_points)
+    return Speed(runs["DDE"].chain_steps_per_second * cost, runs["KDE"].chain_steps_per_second * cost * n_points)
 
 
 def initial_points(init: str, n: int, data: np.ndarray, box: tuple[float, float], seed: int) -> np.ndarray:
@@ -117,7 +127,10 @@ def sigma_ladder(sigma: float, n_levels: int, ratio: float = 2.0) -> list[float]
 
 
 def train_ladder(
-    points: np.ndarray, sigmas: Sequence[float], reuse: DDE | None = None, steps: int = 1000,
+    points: np.ndarray,
+    sigmas: Sequence[float],
+    reuse: DDE | None = None,
+    steps: int = 1000,
     progress=None,
 ) -> list[DDE]:
     """One DDE per level; ``reuse`` serves the level whose σ it was trained at."""
@@ -158,7 +171,10 @@ def kde_target(kde: GaussianKDE, n_chains: int) -> KDETarget:
 
 
 def run_side_by_side(
-    dde: DDE | Sequence[DDE], kde: GaussianKDE, data: np.ndarray, settings: SamplerSettings,
+    dde: DDE | Sequence[DDE],
+    kde: GaussianKDE,
+    data: np.ndarray,
+    settings: SamplerSettings,
     record_every: int = 10,
 ) -> Iterator[dict[str, SamplerRun]]:
     """Yield {"DDE": run, "KDE": run} after every chunk, both from the same start and noise.
@@ -174,19 +190,34 @@ def run_side_by_side(
         sigmas = [model.sigma_ for model in models]
         kdes = [GaussianKDE(sigma=s).fit(data) for s in sigmas]
         yield {
-            "DDE": annealed_langevin([dde_target(m) for m in models], sigmas, x0,
-                                     settings.step_size, settings.n_steps, **common),
-            "KDE": annealed_langevin([KDETarget(k, settings.n_chains) for k in kdes], sigmas, x0,
-                                     settings.step_size, settings.n_steps, **common),
+            "DDE": annealed_langevin(
+                [dde_target(m) for m in models], sigmas, x0, settings.step_size, settings.n_steps, **common
+            ),
+            "KDE": annealed_langevin(
+                [KDETarget(k, settings.n_chains) for k in kdes],
+                sigmas,
+                x0,
+                settings.step_size,
+                settings.n_steps,
+                **common,
+            ),
         }
         return
     method = settings.sampler.lower()
     model = dde[-1] if isinstance(dde, (list, tuple)) else dde
     runs = {
-        "DDE": langevin_iter(dde_target(model), x0, settings.step_size, settings.n_steps, method,
-                             record_every=record_every, **common),
-        "KDE": langevin_iter(kde_target(kde, settings.n_chains), x0, settings.step_size,
-                             settings.n_steps, method, record_every=record_every, **common),
+        "DDE": langevin_iter(
+            dde_target(model), x0, settings.step_size, settings.n_steps, method, record_every=record_every, **common
+        ),
+        "KDE": langevin_iter(
+            kde_target(kde, settings.n_chains),
+            x0,
+            settings.step_size,
+            settings.n_steps,
+            method,
+            record_every=record_every,
+            **common,
+        ),
     }
     for dde_run, kde_run in zip(runs["DDE"], runs["KDE"]):
         yield {"DDE": dde_run, "KDE": kde_run}

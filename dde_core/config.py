@@ -38,8 +38,12 @@ class Config:
         from .model import DDE
 
         return DDE(
-            sigma=self.sigma, hidden=tuple(self.hidden), activation=self.activation,
-            learning_rate=self.learning_rate, batch_size=self.batch_size, steps=self.steps,
+            sigma=self.sigma,
+            hidden=tuple(self.hidden),
+            activation=self.activation,
+            learning_rate=self.learning_rate,
+            batch_size=self.batch_size,
+            steps=self.steps,
             seed=self.seed,
         )
 

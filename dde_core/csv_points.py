@@ -31,9 +31,10 @@ import os
 import re
 import warnings
 from collections import Counter
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, BinaryIO, Iterator, Sequence, TextIO, Union
+from typing import Any, BinaryIO, TextIO
 
 import numpy as np
 import pandas as pd
@@ -45,7 +46,7 @@ from .validation import check_points, check_positive_int, check_spread
 __all__ = ["CsvSource", "CsvTable", "read_csv_table", "Standardizer", "PointData", "load_csv"]
 
 # What a CSV can be read from: a path, the file's bytes, or an open binary/text file.
-CsvSource = Union[str, os.PathLike, bytes, bytearray, memoryview, BinaryIO, TextIO]
+CsvSource = str | os.PathLike | bytes | bytearray | memoryview | BinaryIO | TextIO
 
 MAX_BYTES = limits.MAX_UPLOAD_MB * 2**20
 _SNIFF_LINES = 100
@@ -55,11 +56,12 @@ _CHECKED_CHARS = 2**16  # for control characters, as text
 _DELIMITERS: tuple[str | None, ...] = (",", ";", "\t", "|", None)  # None: runs of whitespace
 _DELIMITER_NAMES = {",": "commas", ";": "semicolons", "\t": "tabs", "|": "pipes", None: "whitespace"}
 _MISSING = frozenset({"", "na", "n/a", "nan", "null", "none"})
-_PANDAS_MISSING = sorted({form for m in _MISSING for form in (m, m.upper(), m.title(), m.capitalize())}
-                         | {"NaN"})
+_PANDAS_MISSING = sorted({form for m in _MISSING for form in (m, m.upper(), m.title(), m.capitalize())} | {"NaN"})
 _CONTROL = re.compile("[\x00-\x08\x0e-\x1f]")  # control characters other than whitespace
-_SUBSAMPLE_HINT = (f"Subsample it first: keep a random {limits.MAX_TRAINING_POINTS:,} rows or fewer "
-                   "(training uses at most that many points) and use that file.")
+_SUBSAMPLE_HINT = (
+    f"Subsample it first: keep a random {limits.MAX_TRAINING_POINTS:,} rows or fewer "
+    "(training uses at most that many points) and use that file."
+)
 
 
 # ---------------------------------------------------------------------------
@@ -82,8 +84,10 @@ def _too_big(what: str) -> InputError:
 
 def _not_text(what: str) -> InputError:
     """The error for a file that is not text."""
-    return InputError(f"The file is not a text CSV: it contains {what}. "
-                      "Export or save it as CSV (comma-separated text) and upload that.")
+    return InputError(
+        f"The file is not a text CSV: it contains {what}. "
+        "Export or save it as CSV (comma-separated text) and upload that."
+    )
 
 
 def _read_bytes(source: Any, max_bytes: int) -> bytes:
@@ -101,8 +105,9 @@ def _read_bytes(source: Any, max_bytes: int) -> bytes:
     elif hasattr(source, "read"):
         data = source.read(max_bytes + 1)
     else:
-        raise InputError(f"Cannot read a CSV from a {type(source).__name__}. "
-                         "Give a file's path, its bytes, or the open file.")
+        raise InputError(
+            f"Cannot read a CSV from a {type(source).__name__}. Give a file's path, its bytes, or the open file."
+        )
     if len(data) > max_bytes:
         raise too_big
     return data.encode("utf-8") if isinstance(data, str) else bytes(data)
@@ -114,7 +119,7 @@ def _decodes(data: bytes, encoding: str) -> bool:
     view = memoryview(data)
     try:
         for start in range(0, len(view), _CHUNK):
-            decoder.decode(view[start:start + _CHUNK])
+            decoder.decode(view[start : start + _CHUNK])
         decoder.decode(b"", final=True)
     except UnicodeDecodeError:
         return False
@@ -237,22 +242,23 @@ def _layout(data: bytes, encoding: str) -> _Layout:
     """Delimiter, header and column names from the first non-blank lines of ``data``."""
     numbered = list(itertools.islice(_numbered_lines(data, encoding), _SNIFF_LINES))
     if not numbered:
-        raise InputError("The file is empty: it has no rows of data. "
-                         "Choose a CSV with one point per row.")
+        raise InputError("The file is empty: it has no rows of data. Choose a CSV with one point per row.")
     lines = [line for _, line in numbered]
     if _CONTROL.search("\n".join(lines)[:_CHECKED_CHARS]):
         raise _not_text("control characters")
     delimiter = _choose_delimiter(lines)
     rows = [_split(line, delimiter) for line in lines]
     decimal_comma = delimiter != ","
-    decimal = "," if decimal_comma and any(
-        "," in cell and _parse_cell(cell, True) is not None for row in rows for cell in row) else "."
+    decimal = (
+        ","
+        if decimal_comma and any("," in cell and _parse_cell(cell, True) is not None for row in rows for cell in row)
+        else "."
+    )
     if not _looks_like_header(rows, decimal_comma):
         names = tuple(f"column {j + 1}" for j in range(len(rows[0])))
         return _Layout(encoding, delimiter, decimal_comma, decimal, 0, names)
     if len(rows) == 1:
-        raise InputError("The file has a header row but no data rows. "
-                         "Add one point per row below the header.")
+        raise InputError("The file has a header row but no data rows. Add one point per row below the header.")
     header = tuple(_header_names(rows[0]))
     return _Layout(encoding, delimiter, decimal_comma, decimal, numbered[0][0], header)
 
@@ -320,16 +326,25 @@ def _read_frame(data: bytes, layout: _Layout) -> pd.DataFrame:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", pd.errors.DtypeWarning)  # mixed columns are handled
             frame = pd.read_csv(
-                io.BytesIO(data), engine="c", header=None, skiprows=layout.header_line,
+                io.BytesIO(data),
+                engine="c",
+                header=None,
+                skiprows=layout.header_line,
                 sep=r"\s+" if layout.delimiter is None else layout.delimiter,
-                decimal=layout.decimal, encoding=layout.encoding, skipinitialspace=True,
-                index_col=False, keep_default_na=False, na_values=_PANDAS_MISSING,
+                decimal=layout.decimal,
+                encoding=layout.encoding,
+                skipinitialspace=True,
+                index_col=False,
+                keep_default_na=False,
+                na_values=_PANDAS_MISSING,
             )
     except (pd.errors.ParserError, pd.errors.EmptyDataError) as error:
         _check_rectangular(data, layout)
         reason = str(error).replace("Error tokenizing data. C error: ", "").strip()
-        raise InputError(f"The file could not be read as a table ({reason}). Check for a quote "
-                         "(\") that is never closed, and give every row the same number of values.")
+        raise InputError(
+            f"The file could not be read as a table ({reason}). Check for a quote "
+            '(") that is never closed, and give every row the same number of values.'
+        ) from None
     if frame.shape[1] != len(layout.column_names) or frame.iloc[:, -1].isna().any():
         _check_rectangular(data, layout)  # short rows come back padded with NaN
     return frame
@@ -429,9 +444,7 @@ class CsvTable:
     values: np.ndarray
 
 
-def read_csv_table(
-    source: CsvSource, max_rows: int | None = None, max_bytes: int = MAX_BYTES
-) -> CsvTable:
+def read_csv_table(source: CsvSource, max_rows: int | None = None, max_bytes: int = MAX_BYTES) -> CsvTable:
     """Read the numeric columns of a CSV file (formats: see the module's docstring).
 
     ``source`` is a path (str or Path), the file's bytes, or an open binary or text file (read
@@ -453,9 +466,7 @@ def _as_rows(points: Any, dim: int) -> np.ndarray:
     """``points`` as float64 (n, dim); NaN passes through (model outputs may diverge)."""
     array = np.asarray(points, dtype=np.float64)
     if array.ndim != 2 or array.shape[1] != dim:
-        raise InputError(
-            f"points must have shape (n_points, {dim}), got an array of shape {array.shape}."
-        )
+        raise InputError(f"points must have shape (n_points, {dim}), got an array of shape {array.shape}.")
     return array
 
 
@@ -479,8 +490,7 @@ class Standardizer:
                 f"got {self.mean.size} mean(s) and {self.scale.size} scale(s). "
                 "If it comes from a saved model, save the model again."
             )
-        if not (np.isfinite(self.mean).all() and np.isfinite(self.scale).all()
-                and (self.scale > 0).all()):
+        if not (np.isfinite(self.mean).all() and np.isfinite(self.scale).all() and (self.scale > 0).all()):
             raise InputError(
                 "This standardisation cannot be used: every mean must be a finite number and every "
                 f"scale a finite number above 0, got means {self.mean.tolist()} and scales "
@@ -501,8 +511,7 @@ class Standardizer:
         or a column is constant; ``column_names`` (d,) name the columns in messages.
         """
         points = check_points(points, "points", min_points=2)
-        labels = list(column_names) if column_names is not None else [
-            f"column {j + 1}" for j in range(points.shape[1])]
+        labels = list(column_names) if column_names is not None else [f"column {j + 1}" for j in range(points.shape[1])]
         constant = np.flatnonzero(points.min(axis=0) == points.max(axis=0))
         if len(constant) == points.shape[1]:
             raise InputError(
@@ -603,14 +612,11 @@ def _resolve_columns(column_names: list[str], columns: Any) -> tuple[int, int]:
         return 0, 1
     if isinstance(columns, (str, bytes)) or not isinstance(columns, Sequence) or len(columns) != 2:
         raise InputError(
-            "columns must be a pair of names or 0-based indices, such as ('x', 'y') or (0, 1); "
-            f"got {columns!r}."
+            f"columns must be a pair of names or 0-based indices, such as ('x', 'y') or (0, 1); got {columns!r}."
         )
     first, second = (_column_index(column_names, column) for column in columns)
     if first == second:
-        raise InputError(
-            f"Both columns are {column_names[first]!r}; choose two different columns for x and y."
-        )
+        raise InputError(f"Both columns are {column_names[first]!r}; choose two different columns for x and y.")
     return first, second
 
 
@@ -640,11 +646,14 @@ def _max_points(max_points: Any, min_points: int) -> int:
         return limits.MAX_TRAINING_POINTS
     max_points = check_positive_int(max_points, "max_points")
     if max_points > limits.MAX_TRAINING_POINTS:
-        raise InputError(f"At most {limits.MAX_TRAINING_POINTS:,} points can be kept for training, "
-                         f"not {max_points:,}. Choose a smaller number.")
+        raise InputError(
+            f"At most {limits.MAX_TRAINING_POINTS:,} points can be kept for training, "
+            f"not {max_points:,}. Choose a smaller number."
+        )
     if max_points < min_points:
-        raise InputError(f"Keeping {max_points:,} points is fewer than the {min_points:,} needed. "
-                         f"Keep at least {min_points:,}.")
+        raise InputError(
+            f"Keeping {max_points:,} points is fewer than the {min_points:,} needed. Keep at least {min_points:,}."
+        )
     return max_points
 
 
@@ -662,8 +671,10 @@ def _standardised(points: np.ndarray, column_names: tuple[str, str]) -> tuple[St
     with np.errstate(over="ignore", invalid="ignore"):
         scaled = standardizer.transform(points)
     if not np.isfinite(scaled).all():
-        raise InputError("The values span too wide a range to standardise, even in 64-bit floats. "
-                         "Rescale them to smaller units and try again.")
+        raise InputError(
+            "The values span too wide a range to standardise, even in 64-bit floats. "
+            "Rescale them to smaller units and try again."
+        )
     return standardizer, check_spread(scaled, column_names)
 
 
@@ -702,5 +713,6 @@ def load_csv(
         standardizer, points = _standardised(kept, column_names)
     else:
         standardizer, points = Standardizer.identity(2), check_spread(kept, column_names)
-    return PointData(points=points.astype(np.float32), column_names=column_names,
-                     standardizer=standardizer, n_rows=len(raw))
+    return PointData(
+        points=points.astype(np.float32), column_names=column_names, standardizer=standardizer, n_rows=len(raw)
+    )

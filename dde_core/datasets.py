@@ -14,8 +14,9 @@ All points are arrays of shape (n_points, 2) in data units.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 

@@ -19,11 +19,11 @@ import numpy as np
 
 from . import datasets
 from .config import Config
+from .errors import InputError
 from .grid import Grid
 from .kde import GaussianKDE
 from .metrics import GridQuadrature, denoising_error, held_out_log_likelihood, kl_on_grid
 from .normalization import mass_on_grid
-from .errors import InputError
 from .validation import check_points, check_positive_int, check_sigma, check_spread
 from .views import DensityView, density_view
 
@@ -49,7 +49,7 @@ class Record:
         self.excess_loss.append(excess)
         self.kl.append(kl)
 
-    def snapshot(self) -> "Record":
+    def snapshot(self) -> Record:
         """A consistent copy (another thread may be appending while this is read)."""
         n = min(len(self.steps), len(self.loss), len(self.excess_loss), len(self.kl))
         return Record(self.steps[:n], self.loss[:n], self.excess_loss[:n], self.kl[:n])
@@ -58,8 +58,10 @@ class Record:
         if not self.steps:
             return {}
         return {
-            "step": self.steps[-1], "loss": self.loss[-1],
-            "excess_loss": self.excess_loss[-1], "kl": self.kl[-1],
+            "step": self.steps[-1],
+            "loss": self.loss[-1],
+            "excess_loss": self.excess_loss[-1],
+            "kl": self.kl[-1],
         }
 
 
@@ -84,9 +86,7 @@ class Experiment:
         # top of the colour scale every density panel shares: the exact KDE's peak
         self.zmax = float(self.kde_view.density.max())
         self._monitor_clean, self._monitor_noisy = _monitor_batch(self.points, config)
-        self.loss_floor = denoising_error(
-            self.kde.denoise(self._monitor_noisy), self._monitor_clean
-        )
+        self.loss_floor = denoising_error(self.kde.denoise(self._monitor_noisy), self._monitor_clean)
         self.record = Record()
         self.view = self.measure()
 
@@ -157,7 +157,6 @@ def _monitor_batch(points: np.ndarray, config: Config) -> tuple[np.ndarray, np.n
     rng = np.random.default_rng([config.seed, 7919])
     clean = points[rng.integers(0, len(points), MONITOR_BATCH)].astype(np.float64)
     return clean, clean + config.sigma * rng.standard_normal(clean.shape)
-
 
 
 def evaluate(experiment: Experiment, test_points: np.ndarray, grid_size: int = 200) -> dict:

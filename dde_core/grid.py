@@ -32,7 +32,7 @@ class Grid:
                 raise InputError(f"{name} must be (low, high) with low < high, got {(low, high)}.")
 
     @classmethod
-    def around(cls, points: np.ndarray, n: int = 200, margin: float = 0.15, pad: float = 0.0) -> "Grid":
+    def around(cls, points: np.ndarray, n: int = 200, margin: float = 0.15, pad: float = 0.0) -> Grid:
         """A square grid holding ``points`` plus a relative ``margin`` and an absolute ``pad``
         (in data units, e.g. 3σ for a KDE's tails) on every side."""
         points = check_points(points, "points", dim=2)

@@ -44,15 +44,11 @@ def _block_moments(queries, train, train_sq_norm, inv_two_var, order: int):
     weight = tf.exp(log_weight - block_max[:, None])
     total = tf.reduce_sum(weight, axis=1)
     first = tf.matmul(weight, train) if order >= 1 else tf.zeros([0], queries.dtype)
-    second = (
-        tf.einsum("qc,ci,cj->qij", weight, train, train)
-        if order >= 2
-        else tf.zeros([0], queries.dtype)
-    )
+    second = tf.einsum("qc,ci,cj->qij", weight, train, train) if order >= 2 else tf.zeros([0], queries.dtype)
     return block_max, total, first, second
 
 
-@functools.lru_cache(maxsize=None)
+@functools.cache
 def _compiled_block_moments(order: int):
     """``_block_moments`` for one ``order``, compiled once for any block shape."""
     matrix = tf.TensorSpec([None, None], tf.float64)
@@ -74,7 +70,7 @@ class GaussianKDE:
         self.block_elements = block_elements
 
     # -- fitting -------------------------------------------------------------------------
-    def fit(self, X: np.ndarray) -> "GaussianKDE":
+    def fit(self, X: np.ndarray) -> GaussianKDE:
         """Store the training points X, shape (D, d)."""
         sigma = check_sigma(self.sigma)
         check_positive_int(self.block_elements, "block_elements", minimum=1024)
@@ -217,8 +213,10 @@ def scipy_isotropic_kde(X: np.ndarray, sigma: float) -> gaussian_kde:
     try:
         kde = gaussian_kde(X.T)
     except np.linalg.LinAlgError:
-        raise InputError("scipy's gaussian_kde needs points that vary in every direction (its data "
-                         "covariance is singular here, e.g. points on a line); add some noise.") from None
+        raise InputError(
+            "scipy's gaussian_kde needs points that vary in every direction (its data "
+            "covariance is singular here, e.g. points on a line); add some noise."
+        ) from None
     d = X.shape[1]
     kde.covariance = sigma**2 * np.eye(d)
     kde.cho_cov = sigma * np.eye(d)

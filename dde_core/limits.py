@@ -9,8 +9,13 @@ and the tests read them from here.
 from __future__ import annotations
 
 __all__ = [
-    "MAX_UPLOAD_MB", "MAX_TRAINING_POINTS", "DEFAULT_UPLOAD_POINTS", "RUN_BUDGET_SECONDS",
-    "MAX_SAMPLER_CHAIN_STEPS", "FRAME_REQUESTS_PER_SECOND", "TRAINER_IDLE_SECONDS",
+    "MAX_UPLOAD_MB",
+    "MAX_TRAINING_POINTS",
+    "DEFAULT_UPLOAD_POINTS",
+    "RUN_BUDGET_SECONDS",
+    "MAX_SAMPLER_CHAIN_STEPS",
+    "FRAME_REQUESTS_PER_SECOND",
+    "TRAINER_IDLE_SECONDS",
 ]
 
 # ---- data --------------------------------------------------------------------------------

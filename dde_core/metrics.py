@@ -14,8 +14,9 @@ All logarithms are natural (nats); sample distances are in data units
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable, Protocol
+from typing import Any, Protocol
 
 import numpy as np
 from scipy.spatial.distance import cdist, pdist
@@ -75,10 +76,7 @@ def mean_log_likelihood(log_density_values: np.ndarray) -> tuple[float, float]:
     if values.ndim == 2 and values.shape[1] == 1:
         values = values[:, 0]
     if values.ndim != 1 or values.size < 2:
-        raise InputError(
-            "log_density_values must be a 1-D array with at least 2 values, "
-            f"got shape {values.shape}."
-        )
+        raise InputError(f"log_density_values must be a 1-D array with at least 2 values, got shape {values.shape}.")
     if not np.isfinite(values).all():
         raise InputError(
             f"log_density_values has {int((~np.isfinite(values)).sum())} non-finite value(s); "
@@ -138,8 +136,9 @@ class ImportanceSampling:
 
     def log_z(self, log_f: LogDensity) -> LogZ:
         q = self.proposal
-        estimate = log_z_importance(log_f, lambda size, rng: q.sample(size, rng), q.log_density,
-                                    n=self.n, seed=self.seed)
+        estimate = log_z_importance(
+            log_f, lambda size, rng: q.sample(size, rng), q.log_density, n=self.n, seed=self.seed
+        )
         return LogZ(estimate.log_z, estimate.stderr, "importance", estimate.n, estimate.ess)
 
 
@@ -194,8 +193,7 @@ def _check_pair(X: Any, Y: Any) -> tuple[np.ndarray, np.ndarray]:
     Y = check_points(Y, "Y", min_points=2)
     if X.shape[1] != Y.shape[1]:
         raise InputError(
-            f"X has {X.shape[1]} columns but Y has {Y.shape[1]}; "
-            "both samples must live in the same dimension."
+            f"X has {X.shape[1]} columns but Y has {Y.shape[1]}; both samples must live in the same dimension."
         )
     return X, Y
 
@@ -207,9 +205,7 @@ def _subsample(X: np.ndarray, max_points: int, rng: np.random.Generator) -> np.n
     return X[rng.choice(X.shape[0], size=max_points, replace=False)]
 
 
-def _bounded_pair(
-    X: Any, Y: Any, max_points: int, seed: int
-) -> tuple[np.ndarray, np.ndarray]:
+def _bounded_pair(X: Any, Y: Any, max_points: int, seed: int) -> tuple[np.ndarray, np.ndarray]:
     """Validated samples, each subsampled to ``max_points`` rows (seeded)."""
     X, Y = _check_pair(X, Y)
     max_points = check_positive_int(max_points, "max_points", minimum=2)
@@ -257,9 +253,7 @@ def mmd_squared(
     return float(within_x + within_y - 2.0 * between)
 
 
-def energy_distance(
-    X: np.ndarray, Y: np.ndarray, max_points: int = 2000, seed: int = 0
-) -> float:
+def energy_distance(X: np.ndarray, Y: np.ndarray, max_points: int = 2000, seed: int = 0) -> float:
     """Energy distance 2E||X − Y|| − E||X − X'|| − E||Y − Y'|| (data units), any d.
 
     V-statistics: every expectation is the mean over all pairs, the i = i'
@@ -291,9 +285,7 @@ def _wasserstein_1d_sorted(u: np.ndarray, v: np.ndarray) -> np.ndarray:
     return widths @ np.abs(u[iu] - v[iv])
 
 
-def sliced_wasserstein(
-    X: np.ndarray, Y: np.ndarray, n_projections: int = 128, seed: int = 0
-) -> float:
+def sliced_wasserstein(X: np.ndarray, Y: np.ndarray, n_projections: int = 128, seed: int = 0) -> float:
     """Sliced Wasserstein-1 distance (data units) between X (n, d) and Y (m, d).
 
     SW = mean over θ_1..θ_L, uniform on the unit sphere, of W1(⟨X, θ⟩, ⟨Y, θ⟩),

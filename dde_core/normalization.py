@@ -13,8 +13,9 @@ All logarithms are natural (nats).
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Callable
+from typing import Any
 
 import numpy as np
 from scipy.special import logsumexp
@@ -104,15 +105,12 @@ class GaussianProposal:
     def __init__(self, mean: Any, scale: Any = 1.0) -> None:
         mean_array = np.atleast_1d(np.asarray(mean, dtype=np.float64))
         if mean_array.ndim != 1 or not np.isfinite(mean_array).all():
-            raise InputError(
-                f"mean must be a finite vector of shape (d,), got shape {mean_array.shape}."
-            )
+            raise InputError(f"mean must be a finite vector of shape (d,), got shape {mean_array.shape}.")
         try:
             scale_array = np.broadcast_to(np.asarray(scale, dtype=np.float64), mean_array.shape)
         except (TypeError, ValueError):
             raise InputError(
-                f"scale must be a positive number or an array of shape ({mean_array.size},) "
-                f"like mean, got {scale!r}."
+                f"scale must be a positive number or an array of shape ({mean_array.size},) like mean, got {scale!r}."
             ) from None
         if not (np.isfinite(scale_array).all() and (scale_array > 0).all()):
             raise InputError(
@@ -128,7 +126,7 @@ class GaussianProposal:
         return int(self.mean.size)
 
     @classmethod
-    def fit(cls, points: np.ndarray, inflate: float = 1.0) -> "GaussianProposal":
+    def fit(cls, points: np.ndarray, inflate: float = 1.0) -> GaussianProposal:
         """Proposal with the data mean and ``inflate`` × the per-dimension data std.
 
         ``points``: shape (n, d), n >= 2.  ``inflate`` > 1 widens the tails, which
@@ -153,11 +151,7 @@ class GaussianProposal:
         """log q at each row of ``Y`` (shape (n, d)); returns shape (n,), in nats."""
         Y = check_points(Y, "Y", dim=self.dim)
         z = (Y - self.mean) / self.scale
-        return (
-            -0.5 * np.sum(z * z, axis=1)
-            - float(np.sum(np.log(self.scale)))
-            - 0.5 * self.dim * _LOG_2PI
-        )
+        return -0.5 * np.sum(z * z, axis=1) - float(np.sum(np.log(self.scale))) - 0.5 * self.dim * _LOG_2PI
 
 
 @dataclass(frozen=True)
@@ -235,7 +229,5 @@ def log_z_importance(
     batch_size = check_positive_int(batch_size, "batch_size")
     rng = np.random.default_rng(seed)
     sizes = [min(batch_size, n - start) for start in range(0, n, batch_size)]
-    log_weights = np.concatenate(
-        [_batch_log_weights(log_f, sample, log_q, size, rng) for size in sizes]
-    )
+    log_weights = np.concatenate([_batch_log_weights(log_f, sample, log_q, size, rng) for size in sizes])
     return _summarise(log_weights)

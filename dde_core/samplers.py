@@ -23,8 +23,9 @@ Targets expose TensorFlow methods on float64 tensors of shape (n, d):
 from __future__ import annotations
 
 import time
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Iterator, Protocol, Sequence
+from typing import Protocol
 
 import numpy as np
 import tensorflow as tf
@@ -35,8 +36,15 @@ from .model import DDE, network_hessian, network_score
 from .validation import check_points, check_positive_float, check_positive_int
 
 __all__ = [
-    "Target", "DDETarget", "KDETarget", "GaussianTarget", "SamplerRun", "METHODS",
-    "langevin", "langevin_iter", "annealed_langevin",
+    "Target",
+    "DDETarget",
+    "KDETarget",
+    "GaussianTarget",
+    "SamplerRun",
+    "METHODS",
+    "langevin",
+    "langevin_iter",
+    "annealed_langevin",
 ]
 
 METHODS = ("ula", "mala", "ozaki")
@@ -138,12 +146,9 @@ def _mala_step(target, x, tau, seed, step):
         return -tf.reduce_sum((a - b - tau * score_b) ** 2, axis=1) / (4.0 * tau)
 
     log_ratio = (
-        target.log_density(proposal) - target.log_density(x)
-        + log_q(x, proposal, score_p) - log_q(proposal, x, score_x)
+        target.log_density(proposal) - target.log_density(x) + log_q(x, proposal, score_p) - log_q(proposal, x, score_x)
     )
-    uniform = tf.random.stateless_uniform(
-        [tf.shape(x)[0]], seed=tf.stack([seed + 1, step]), dtype=tf.float64
-    )
+    uniform = tf.random.stateless_uniform([tf.shape(x)[0]], seed=tf.stack([seed + 1, step]), dtype=tf.float64)
     accept = tf.math.log(uniform) < log_ratio  # NaN ratios are rejected
     return tf.where(accept[:, None], proposal, x), tf.cast(accept, tf.float64)
 
@@ -276,8 +281,13 @@ def langevin_iter(
     while done < n_steps:
         chunk = min(record_every, n_steps - done)
         start = time.perf_counter()
-        x, accepts = run(x, tf.constant(tau, tf.float64), tf.constant(seed, tf.int64),
-                         tf.constant(done, tf.int64), tf.constant(chunk, tf.int64))
+        x, accepts = run(
+            x,
+            tf.constant(tau, tf.float64),
+            tf.constant(seed, tf.int64),
+            tf.constant(done, tf.int64),
+            tf.constant(chunk, tf.int64),
+        )
         samples = x.numpy()
         seconds += time.perf_counter() - start
         accepted += float(tf.reduce_sum(accepts))
@@ -285,8 +295,15 @@ def langevin_iter(
         trajectory.append(samples[:n_tracked].copy())
         nonfinite, escaped = _diagnostics(samples, box)
         yield SamplerRun(
-            samples, np.stack(trajectory), done, seconds, accepted / (done * len(samples)),
-            nonfinite, escaped, done < n_steps, {"method": method, "step_size": tau, "seed": seed},
+            samples,
+            np.stack(trajectory),
+            done,
+            seconds,
+            accepted / (done * len(samples)),
+            nonfinite,
+            escaped,
+            done < n_steps,
+            {"method": method, "step_size": tau, "seed": seed},
         )
 
 
@@ -337,13 +354,30 @@ def annealed_langevin(
     n_total = steps_per_level * len(sigmas)
     for level, (target, sigma) in enumerate(zip(targets, sigmas)):
         tau = 0.5 * epsilon * sigma**2 / sigmas[-1] ** 2
-        run = langevin(target, x, tau, steps_per_level, "ula", seed=seed + 1000 * level,
-                       record_every=steps_per_level, n_tracked=n_tracked)
+        run = langevin(
+            target,
+            x,
+            tau,
+            steps_per_level,
+            "ula",
+            seed=seed + 1000 * level,
+            record_every=steps_per_level,
+            n_tracked=n_tracked,
+        )
         x, seconds, total = run.samples, seconds + run.seconds, total + run.steps_done
         trajectory.append(x[:n_tracked].copy())
         if progress is not None and progress(total, n_total):
             stopped = total < n_total
             break
     nonfinite, escaped = _diagnostics(x, box)
-    return SamplerRun(x, np.stack(trajectory), total, seconds, 1.0, nonfinite, escaped, stopped,
-                      {"method": "annealed", "epsilon": epsilon, "sigmas": sigmas, "seed": seed})
+    return SamplerRun(
+        x,
+        np.stack(trajectory),
+        total,
+        seconds,
+        1.0,
+        nonfinite,
+        escaped,
+        stopped,
+        {"method": "annealed", "epsilon": epsilon, "sigmas": sigmas, "seed": seed},
+    )

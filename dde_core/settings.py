@@ -3,9 +3,10 @@
 As in TensorFlow Playground's ``state.ts``, one table drives everything that names a
 setting: its URL key, the control that sets it (label, help, the values offered), how a
 link's text is read back, and the command line's option for it (its defaults are
-``Config()``'s; the command line accepts any valid value, not only those offered here). A link is text anyone can edit, so ``Setting.parse``
-either returns the value to use, with a note when it had to change it (snapped to the
-nearest value offered), or raises ``InputError`` saying why it cannot be used.
+``Config()``'s; the command line accepts any valid value, not only those offered here).
+A link is text anyone can edit, so ``Setting.parse`` either returns the value to use,
+with a note when it had to change it (snapped to the nearest value offered), or raises
+``InputError`` saying why it cannot be used.
 
 Every value range here is one the controls offer, so a value read from a link can
 always be shown by its control.
@@ -25,8 +26,32 @@ from .limits import MAX_TRAINING_POINTS
 __all__ = ["Setting", "SETTINGS", "BY_FIELD", "BY_KEY", "SIGMA_CHOICES", "SIGMA_RANGE", "snap"]
 
 # The values the controls offer; a link's numbers snap to the nearest one (log scale).
-SIGMA_CHOICES = (0.01, 0.013, 0.016, 0.02, 0.025, 0.03, 0.04, 0.05, 0.06, 0.08, 0.1, 0.13, 0.16,
-                 0.2, 0.25, 0.3, 0.4, 0.5, 0.6, 0.8, 1.0, 1.3, 1.6, 2.0)
+SIGMA_CHOICES = (
+    0.01,
+    0.013,
+    0.016,
+    0.02,
+    0.025,
+    0.03,
+    0.04,
+    0.05,
+    0.06,
+    0.08,
+    0.1,
+    0.13,
+    0.16,
+    0.2,
+    0.25,
+    0.3,
+    0.4,
+    0.5,
+    0.6,
+    0.8,
+    1.0,
+    1.3,
+    1.6,
+    2.0,
+)
 SIGMA_RANGE = (SIGMA_CHOICES[0], SIGMA_CHOICES[-1])
 LEARNING_RATE_CHOICES = (1e-4, 3e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 3e-2)
 WIDTH_CHOICES = (8, 16, 32, 64, 128, 256)
@@ -102,28 +127,108 @@ class Setting:
 
 
 SETTINGS: tuple[Setting, ...] = (
-    Setting("dataset", "dist", "Distribution", "Open 'What the distributions look like' below to preview them.",
-            "select", choices=tuple(toy_names()), option="--dist"),
-    Setting("n_samples", "n", "Samples", "Training points drawn from the distribution.",
-            "slider", low=500, high=MAX_TRAINING_POINTS, step=500, option="--n"),
-    Setting("data_seed", "dseed", "Data seed", "Seed of the drawn points (and of the held-out split).", "number",
-            low=0, high=10_000, option="--data-seed"),
-    Setting("sigma", "sigma", "σ (log scale)", "The DDE learns the data blurred by Gaussian noise of this "
-            "standard deviation: the exact KDE with bandwidth σ.", "select_slider",
-            choices=SIGMA_CHOICES, low=SIGMA_RANGE[0], high=SIGMA_RANGE[1], option="--sigma"),
-    Setting("width", "width", "Width", "Units in each hidden layer.", "select_slider",
-            choices=WIDTH_CHOICES, low=4, high=512),
+    Setting(
+        "dataset",
+        "dist",
+        "Distribution",
+        "Open 'What the distributions look like' below to preview them.",
+        "select",
+        choices=tuple(toy_names()),
+        option="--dist",
+    ),
+    Setting(
+        "n_samples",
+        "n",
+        "Samples",
+        "Training points drawn from the distribution.",
+        "slider",
+        low=500,
+        high=MAX_TRAINING_POINTS,
+        step=500,
+        option="--n",
+    ),
+    Setting(
+        "data_seed",
+        "dseed",
+        "Data seed",
+        "Seed of the drawn points (and of the held-out split).",
+        "number",
+        low=0,
+        high=10_000,
+        option="--data-seed",
+    ),
+    Setting(
+        "sigma",
+        "sigma",
+        "σ (log scale)",
+        "The DDE learns the data blurred by Gaussian noise of this standard deviation: the exact KDE with bandwidth σ.",
+        "select_slider",
+        choices=SIGMA_CHOICES,
+        low=SIGMA_RANGE[0],
+        high=SIGMA_RANGE[1],
+        option="--sigma",
+    ),
+    Setting(
+        "width",
+        "width",
+        "Width",
+        "Units in each hidden layer.",
+        "select_slider",
+        choices=WIDTH_CHOICES,
+        low=4,
+        high=512,
+    ),
     Setting("depth", "depth", "Hidden layers", "Number of hidden layers.", "slider", low=1, high=6),
-    Setting("activation", "act", "Activation", "Twice differentiable, so the Hessian ∇²f exists.",
-            "select", choices=ACTIVATIONS, option="--activation"),
-    Setting("learning_rate", "lr", "Learning rate", "Adam's step size.", "select_slider",
-            choices=LEARNING_RATE_CHOICES, low=1e-5, high=1.0, option="--learning-rate"),
-    Setting("batch_size", "batch", "Batch size", "Noisy points per training step.", "select_slider",
-            choices=BATCH_CHOICES, low=16, high=8192, option="--batch-size"),
-    Setting("seed", "seed", "Model seed", "Seed of the initial weights and of the noise.", "number",
-            low=0, high=10_000, option="--seed"),
-    Setting("steps_per_frame", "spf", "Steps per frame", "Training steps between two redraws of the view.",
-            "slider", low=1, high=500),
+    Setting(
+        "activation",
+        "act",
+        "Activation",
+        "Twice differentiable, so the Hessian ∇²f exists.",
+        "select",
+        choices=ACTIVATIONS,
+        option="--activation",
+    ),
+    Setting(
+        "learning_rate",
+        "lr",
+        "Learning rate",
+        "Adam's step size.",
+        "select_slider",
+        choices=LEARNING_RATE_CHOICES,
+        low=1e-5,
+        high=1.0,
+        option="--learning-rate",
+    ),
+    Setting(
+        "batch_size",
+        "batch",
+        "Batch size",
+        "Noisy points per training step.",
+        "select_slider",
+        choices=BATCH_CHOICES,
+        low=16,
+        high=8192,
+        option="--batch-size",
+    ),
+    Setting(
+        "seed",
+        "seed",
+        "Model seed",
+        "Seed of the initial weights and of the noise.",
+        "number",
+        low=0,
+        high=10_000,
+        option="--seed",
+    ),
+    Setting(
+        "steps_per_frame",
+        "spf",
+        "Steps per frame",
+        "Training steps between two redraws of the view.",
+        "slider",
+        low=1,
+        high=500,
+    ),
 )
 BY_FIELD = {setting.field: setting for setting in SETTINGS}
 BY_KEY = {setting.key: setting for setting in SETTINGS}

@@ -9,7 +9,8 @@ drives a model's ``partial_fit`` (a ``DDE`` or a ``ScoreNetwork``).
 
 from __future__ import annotations
 
-from typing import Any, Callable, Protocol, TypeVar
+from collections.abc import Callable
+from typing import Any, Protocol, TypeVar
 
 import numpy as np
 

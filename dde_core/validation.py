@@ -15,8 +15,15 @@ import numpy as np
 
 from .errors import InputError
 
-__all__ = ["InputError", "check_sigma", "check_points", "check_positive_int", "check_positive_float",
-           "check_spread", "MAX_ABS_VALUE"]
+__all__ = [
+    "InputError",
+    "check_sigma",
+    "check_points",
+    "check_positive_int",
+    "check_positive_float",
+    "check_spread",
+    "MAX_ABS_VALUE",
+]
 
 _MAX_ROWS_LISTED = 5
 MAX_ABS_VALUE = 1e15  # |x| above this overflows float32 once squared and summed
@@ -86,13 +93,9 @@ def check_points(
     if array.shape[1] == 0:
         raise InputError(f"{name} has no columns; it needs at least one coordinate per point.")
     if dim is not None and array.shape[1] != dim:
-        raise InputError(
-            f"{name} has {array.shape[1]} columns but the model works in {dim} dimensions."
-        )
+        raise InputError(f"{name} has {array.shape[1]} columns but the model works in {dim} dimensions.")
     if array.shape[0] < min_points:
-        raise InputError(
-            f"{name} has {array.shape[0]} point(s); at least {min_points} are needed."
-        )
+        raise InputError(f"{name} has {array.shape[0]} point(s); at least {min_points} are needed.")
     bad = ~np.isfinite(array).all(axis=1)
     if bad.any():
         rows = np.flatnonzero(bad)
@@ -112,8 +115,7 @@ def check_spread(points: np.ndarray, column_names: Any = None) -> np.ndarray:
     so all points being one point. ``column_names`` (d,) name the columns in messages.
     """
     points = np.asarray(points)
-    names = list(column_names) if column_names is not None else [
-        f"column {j + 1}" for j in range(points.shape[1])]
+    names = list(column_names) if column_names is not None else [f"column {j + 1}" for j in range(points.shape[1])]
     largest = np.abs(points).max(axis=0)
     too_large = np.flatnonzero(largest > MAX_ABS_VALUE)
     if len(too_large):

@@ -16,9 +16,10 @@ import numpy as np
 from PIL import Image, ImageDraw
 
 from dde_core.errors import InputError
-from .figures import density_rgb, quiver_segments
 from dde_core.grid import Grid
 from dde_core.views import DensityView
+
+from .figures import density_rgb, quiver_segments
 
 __all__ = ["Frame", "FrameBuffer", "frame_from_view", "render_frame", "gif_bytes"]
 
@@ -38,8 +39,7 @@ class Frame:
 
 
 def frame_from_view(view: DensityView, step: int) -> Frame:
-    return Frame(step, view.density.astype(np.float16), view.field.astype(np.float16),
-                 view.grid, view.arrows)
+    return Frame(step, view.density.astype(np.float16), view.field.astype(np.float16), view.grid, view.arrows)
 
 
 @dataclass
@@ -83,6 +83,5 @@ def gif_bytes(frames: list[Frame], zmax: float, size: int = 400, frame_ms: int =
         raise InputError("There are no captured frames yet: train for a few frames first.")
     images = [render_frame(frame, zmax, size) for frame in frames]
     buffer = io.BytesIO()
-    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:],
-                   duration=frame_ms, loop=0)
+    images[0].save(buffer, format="GIF", save_all=True, append_images=images[1:], duration=frame_ms, loop=0)
     return buffer.getvalue()

@@ -12,7 +12,7 @@ from __future__ import annotations
 import base64
 import functools
 import io
-from typing import Sequence
+from collections.abc import Sequence
 
 import numpy as np
 import plotly.graph_objects as go
@@ -43,14 +43,26 @@ MAX_POINTS_SHOWN = 4000
 FONT = {"family": '"Source Sans", "Source Sans Pro", sans-serif', "color": "#31333f", "size": 12}
 TITLE_FONT = {"size": 15, "weight": 600}
 _LIGHT = "#EBF0F8"  # grid and axis lines
-_AXIS = {"gridcolor": _LIGHT, "linecolor": _LIGHT, "zerolinecolor": _LIGHT, "zerolinewidth": 2,
-         "ticks": "", "automargin": True, "title": {"standoff": 15}}
+_AXIS = {
+    "gridcolor": _LIGHT,
+    "linecolor": _LIGHT,
+    "zerolinecolor": _LIGHT,
+    "zerolinewidth": 2,
+    "ticks": "",
+    "automargin": True,
+    "title": {"standoff": 15},
+}
 # Plotly's "plotly_white" look, only the parts these figures use: the full template is
 # ~7 kB that the browser re-reads on every redraw of a live chart.
 TEMPLATE = {
-    "layout": {"colorway": ["#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3"],
-               "hovermode": "closest", "hoverlabel": {"align": "left"},
-               "xaxis": _AXIS, "yaxis": _AXIS, "coloraxis": {"colorbar": {"outlinewidth": 0, "ticks": ""}}},
+    "layout": {
+        "colorway": ["#636efa", "#EF553B", "#00cc96", "#ab63fa", "#FFA15A", "#19d3f3"],
+        "hovermode": "closest",
+        "hoverlabel": {"align": "left"},
+        "xaxis": _AXIS,
+        "yaxis": _AXIS,
+        "coloraxis": {"colorbar": {"outlinewidth": 0, "ticks": ""}},
+    },
     "data": {"heatmap": [{"colorbar": {"outlinewidth": 0, "ticks": ""}}]},
 }
 
@@ -130,8 +142,13 @@ def _square_layout(grid: Grid, title: str, height: int, **extra) -> dict:
         "uirevision": "keep-zoom",
         "showlegend": False,
         "xaxis": {"range": list(grid.x_range), "constrain": "domain", "title": {"text": "x₁"}},
-        "yaxis": {"range": list(grid.y_range), "scaleanchor": "x", "scaleratio": 1,
-                  "constrain": "domain", "title": {"text": "x₂"}},
+        "yaxis": {
+            "range": list(grid.y_range),
+            "scaleanchor": "x",
+            "scaleratio": 1,
+            "constrain": "domain",
+            "title": {"text": "x₂"},
+        },
         **extra,
     }
 
@@ -143,20 +160,29 @@ def _subsample(points: np.ndarray, limit: int = MAX_POINTS_SHOWN) -> np.ndarray:
     return points[picks]
 
 
-def _density_traces(view: DensityView, zmax: float | None,
-                    axes: tuple[str, str] = ("x", "y"), show_scale: bool = True) -> list[dict]:
+def _density_traces(
+    view: DensityView, zmax: float | None, axes: tuple[str, str] = ("x", "y"), show_scale: bool = True
+) -> list[dict]:
     grid = view.grid
-    return [{
-        "type": "heatmap", "x": grid.xs, "y": grid.ys, "z": view.density.astype(np.float32),
-        "zmin": 0.0, "zmax": zmax, "colorscale": DENSITY_COLORSCALE, "showscale": show_scale,
-        "colorbar": {"title": {"text": "p(x)", "side": "right"}, "thickness": 12, "len": 0.8},
-        "hovertemplate": "x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>p=%{z:.3g}<extra></extra>",
-        "xaxis": axes[0], "yaxis": axes[1],
-    }]
+    return [
+        {
+            "type": "heatmap",
+            "x": grid.xs,
+            "y": grid.ys,
+            "z": view.density.astype(np.float32),
+            "zmin": 0.0,
+            "zmax": zmax,
+            "colorscale": DENSITY_COLORSCALE,
+            "showscale": show_scale,
+            "colorbar": {"title": {"text": "p(x)", "side": "right"}, "thickness": 12, "len": 0.8},
+            "hovertemplate": "x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>p=%{z:.3g}<extra></extra>",
+            "xaxis": axes[0],
+            "yaxis": axes[1],
+        }
+    ]
 
 
-def _density_image(view: DensityView, zmax: float, axes: tuple[str, str] = ("x", "y"),
-                   upscale: int = 4) -> dict:
+def _density_image(view: DensityView, zmax: float, axes: tuple[str, str] = ("x", "y"), upscale: int = 4) -> dict:
     """The density as one layout image (a PNG covering the grid's box).
 
     For the live panel: when only layout images and shapes change, Plotly redraws
@@ -167,10 +193,17 @@ def _density_image(view: DensityView, zmax: float, axes: tuple[str, str] = ("x",
     rgb = density_rgb(view.density, zmax).repeat(upscale, axis=0).repeat(upscale, axis=1)
     buffer = io.BytesIO()
     Image.fromarray(rgb, "RGB").save(buffer, format="PNG", compress_level=1)
-    return {"source": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(),
-            "xref": axes[0], "yref": axes[1], "x": grid.x_range[0], "y": grid.y_range[1],
-            "sizex": grid.x_range[1] - grid.x_range[0], "sizey": grid.y_range[1] - grid.y_range[0],
-            "sizing": "stretch", "layer": "above"}
+    return {
+        "source": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(),
+        "xref": axes[0],
+        "yref": axes[1],
+        "x": grid.x_range[0],
+        "y": grid.y_range[1],
+        "sizex": grid.x_range[1] - grid.x_range[0],
+        "sizey": grid.y_range[1] - grid.y_range[0],
+        "sizing": "stretch",
+        "layer": "above",
+    }
 
 
 def _quiver_shape(view: DensityView, axes: tuple[str, str] = ("x", "y")) -> dict:
@@ -178,8 +211,14 @@ def _quiver_shape(view: DensityView, axes: tuple[str, str] = ("x", "y")) -> dict
     line trace with thousands of gaps."""
     xs, ys = quiver_segments(view.arrows, view.field)
     moves = [f"M{xs[i]:.3f},{ys[i]:.3f}L{xs[i + 1]:.3f},{ys[i + 1]:.3f}" for i in range(0, len(xs), 3)]
-    return {"type": "path", "path": "".join(moves) or "M0,0", "xref": axes[0], "yref": axes[1],
-            "line": {"color": ARROW_COLOR, "width": 1.2}, "layer": "above"}
+    return {
+        "type": "path",
+        "path": "".join(moves) or "M0,0",
+        "xref": axes[0],
+        "yref": axes[1],
+        "line": {"color": ARROW_COLOR, "width": 1.2},
+        "layer": "above",
+    }
 
 
 def density_figure(
@@ -215,11 +254,18 @@ def _points_traces(points: np.ndarray, noisy: np.ndarray | None, axes=("x", "y")
     traces = []
     for values, name, color, opacity in layers:
         shown = _subsample(values)
-        traces.append({
-            "type": "scattergl", "x": shown[:, 0], "y": shown[:, 1], "mode": "markers", "name": name,
-            "marker": {"size": 3, "color": color, "opacity": opacity},
-            "xaxis": axes[0], "yaxis": axes[1],
-        })
+        traces.append(
+            {
+                "type": "scattergl",
+                "x": shown[:, 0],
+                "y": shown[:, 1],
+                "mode": "markers",
+                "name": name,
+                "marker": {"size": 3, "color": color, "opacity": opacity},
+                "xaxis": axes[0],
+                "yaxis": axes[1],
+            }
+        )
     return traces
 
 
@@ -231,8 +277,7 @@ def points_figure(
     height: int = 430,
 ) -> go.Figure:
     """Scatter of the data (at most 4,000 shown), optionally with its noisy copy."""
-    legend = {} if noisy is None else {"showlegend": True,
-                                       "legend": {"orientation": "h", "y": -0.15}}
+    legend = {} if noisy is None else {"showlegend": True, "legend": {"orientation": "h", "y": -0.15}}
     return _figure(_points_traces(points, noisy), _square_layout(grid, title, height, **legend))
 
 
@@ -249,19 +294,28 @@ def _axis_names(index: int) -> tuple[str, str]:
 
 
 def _panel_titles(titles: Sequence[str], domains, size: int = 13) -> list[dict]:
-    return [{"text": text, "x": (a + b) / 2, "y": 1.0, "xref": "paper", "yref": "paper",
-             "xanchor": "center", "yanchor": "bottom", "showarrow": False, "font": {"size": size}}
-            for text, (a, b) in zip(titles, domains)]
+    return [
+        {
+            "text": text,
+            "x": (a + b) / 2,
+            "y": 1.0,
+            "xref": "paper",
+            "yref": "paper",
+            "xanchor": "center",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "font": {"size": size},
+        }
+        for text, (a, b) in zip(titles, domains)
+    ]
 
 
 def _panel_layout(domains, axes: Sequence[dict], titles: Sequence[str], **layout) -> dict:
     """Layout of side-by-side panels: one (x, y) axis pair per domain, titles above."""
-    result = {**app_style(), "showlegend": False,
-              "annotations": _panel_titles(titles, domains), **layout}
+    result = {**app_style(), "showlegend": False, "annotations": _panel_titles(titles, domains), **layout}
     for i, (domain, extra) in enumerate(zip(domains, axes)):
         x_name, y_name = _axis_names(i)
-        result[x_name.replace("x", "xaxis")] = {"domain": list(domain), "anchor": y_name,
-                                                 **extra.get("x", {})}
+        result[x_name.replace("x", "xaxis")] = {"domain": list(domain), "anchor": y_name, **extra.get("x", {})}
         result[y_name.replace("y", "yaxis")] = {"anchor": x_name, **extra.get("y", {})}
     return result
 
@@ -274,21 +328,42 @@ def training_curves_figure(
     height: int = 280,
 ) -> go.Figure:
     """Three panels against training steps: loss, excess loss over the KDE floor, KL."""
-    titles = ("Denoising loss (held-out batch)", "Excess loss over the KDE's optimal denoiser",
-              "KL(KDE_σ ‖ DDE) on the grid, nats")
-    series = ((loss, "#444", "linear"), (np.maximum(excess_loss, 1e-9), "#d62728", "log"),
-              (kl, "#2ca02c", "log"))
+    titles = (
+        "Denoising loss (held-out batch)",
+        "Excess loss over the KDE's optimal denoiser",
+        "KL(KDE_σ ‖ DDE) on the grid, nats",
+    )
+    series = ((loss, "#444", "linear"), (np.maximum(excess_loss, 1e-9), "#d62728", "log"), (kl, "#2ca02c", "log"))
     traces = []
     for i, (values, color, _) in enumerate(series):
         x_name, y_name = _axis_names(i)
-        traces.append({"type": "scatter", "x": np.asarray(steps), "y": np.asarray(values, float),
-                       "mode": "lines+markers", "line": {"color": color, "width": 2},
-                       "marker": {"size": 4}, "xaxis": x_name, "yaxis": y_name})
-    axes = [{"x": {"title": {"text": "step"}},
-             "y": {"type": scale, **({"tickformat": ".1g", "dtick": "D2"} if scale == "log" else {})}}
-            for _, _, scale in series]
-    layout = _panel_layout(_panel_domains(3, 0.07), axes, titles, height=height,
-                           margin={"l": 40, "r": 10, "t": 40, "b": 40}, uirevision="keep-zoom")
+        traces.append(
+            {
+                "type": "scatter",
+                "x": np.asarray(steps),
+                "y": np.asarray(values, float),
+                "mode": "lines+markers",
+                "line": {"color": color, "width": 2},
+                "marker": {"size": 4},
+                "xaxis": x_name,
+                "yaxis": y_name,
+            }
+        )
+    axes = [
+        {
+            "x": {"title": {"text": "step"}},
+            "y": {"type": scale, **({"tickformat": ".1g", "dtick": "D2"} if scale == "log" else {})},
+        }
+        for _, _, scale in series
+    ]
+    layout = _panel_layout(
+        _panel_domains(3, 0.07),
+        axes,
+        titles,
+        height=height,
+        margin={"l": 40, "r": 10, "t": 40, "b": 40},
+        uirevision="keep-zoom",
+    )
     return _figure(traces, layout)
 
 
@@ -302,13 +377,22 @@ def comparison_figure(
     traces += _density_traces(dde, zmax, _axis_names(1), show_scale=False)
     traces += _density_traces(kde, zmax, _axis_names(2))
     grid = dde.grid
-    axes = [{"x": {"range": list(grid.x_range), "constrain": "domain"},
-             "y": {"range": list(grid.y_range), "scaleanchor": _axis_names(i)[0], "constrain": "domain"}}
-            for i in range(3)]
-    layout = _panel_layout(_panel_domains(3, 0.04), axes, titles, height=height,
-                           title={"text": title, "x": 0.01, "font": dict(TITLE_FONT)},
-                           margin={"l": 30, "r": 10, "t": 80, "b": 30},
-                           shapes=[_quiver_shape(dde, _axis_names(1)), _quiver_shape(kde, _axis_names(2))])
+    axes = [
+        {
+            "x": {"range": list(grid.x_range), "constrain": "domain"},
+            "y": {"range": list(grid.y_range), "scaleanchor": _axis_names(i)[0], "constrain": "domain"},
+        }
+        for i in range(3)
+    ]
+    layout = _panel_layout(
+        _panel_domains(3, 0.04),
+        axes,
+        titles,
+        height=height,
+        title={"text": title, "x": 0.01, "font": dict(TITLE_FONT)},
+        margin={"l": 30, "r": 10, "t": 80, "b": 30},
+        shapes=[_quiver_shape(dde, _axis_names(1)), _quiver_shape(kde, _axis_names(2))],
+    )
     return _figure(traces, layout)
 
 
@@ -316,14 +400,21 @@ def gallery_figure(samples: dict[str, np.ndarray], columns: int = 5, height: int
     """Small multiples of named point clouds (e.g. every toy distribution) on [−4, 4]²."""
     names = list(samples)
     rows = -(-len(names) // columns)
-    figure = make_subplots(rows=rows, cols=columns, subplot_titles=names,
-                           horizontal_spacing=0.02, vertical_spacing=0.12)
+    figure = make_subplots(
+        rows=rows, cols=columns, subplot_titles=names, horizontal_spacing=0.02, vertical_spacing=0.12
+    )
     for i, name in enumerate(names):
         points = _subsample(samples[name], 800)
         figure.add_trace(
-            go.Scattergl(x=points[:, 0], y=points[:, 1], mode="markers",
-                         marker=dict(size=2, color=DATA_COLOR, opacity=0.6), hoverinfo="skip"),
-            row=i // columns + 1, col=i % columns + 1,
+            go.Scattergl(
+                x=points[:, 0],
+                y=points[:, 1],
+                mode="markers",
+                marker=dict(size=2, color=DATA_COLOR, opacity=0.6),
+                hoverinfo="skip",
+            ),
+            row=i // columns + 1,
+            col=i % columns + 1,
         )
     figure.update_xaxes(range=[-4, 4], showticklabels=False, showgrid=False, zeroline=False)
     figure.update_yaxes(range=[-4, 4], showticklabels=False, showgrid=False, zeroline=False)
@@ -355,13 +446,28 @@ def samples_figure(
         paths = np.swapaxes(trajectory[: end + 1], 0, 1)  # (chains, time, 2)
         gaps = np.full((paths.shape[0], 1, 2), np.nan)
         lines = np.concatenate([paths, gaps], axis=1).reshape(-1, 2)
-        traces.append({"type": "scatter", "x": lines[:, 0], "y": lines[:, 1], "mode": "lines",
-                       "hoverinfo": "skip", "name": "chains",
-                       "line": {"color": "rgba(255, 80, 80, 0.8)", "width": 1}})
+        traces.append(
+            {
+                "type": "scatter",
+                "x": lines[:, 0],
+                "y": lines[:, 1],
+                "mode": "lines",
+                "hoverinfo": "skip",
+                "name": "chains",
+                "line": {"color": "rgba(255, 80, 80, 0.8)", "width": 1},
+            }
+        )
         if end < len(trajectory) - 1:
             points = trajectory[end]
     shown = _subsample(points[np.isfinite(points).all(axis=1)])
-    traces.append({"type": "scattergl", "x": shown[:, 0], "y": shown[:, 1], "mode": "markers",
-                   "name": "samples", "marker": {"size": 3, "opacity": 0.7,
-                                                 "color": "white" if view is not None else DATA_COLOR}})
+    traces.append(
+        {
+            "type": "scattergl",
+            "x": shown[:, 0],
+            "y": shown[:, 1],
+            "mode": "markers",
+            "name": "samples",
+            "marker": {"size": 3, "opacity": 0.7, "color": "white" if view is not None else DATA_COLOR},
+        }
+    )
     return _figure(traces, _square_layout(grid, title, height))

@@ -7,6 +7,7 @@ import json
 from pathlib import Path
 
 from dde_core.experiment import Experiment
+
 from .figures import comparison_figure, training_curves_figure
 
 __all__ = ["write_html_report"]

@@ -10,8 +10,16 @@ from dde_app import live_view
 
 def get(token: str, query: str = ""):
     """The response of ``GET live/<token>?<query>``."""
-    request = Request({"type": "http", "method": "GET", "path": f"/live/{token}", "headers": [],
-                       "path_params": {"token": token}, "query_string": query.encode()})
+    request = Request(
+        {
+            "type": "http",
+            "method": "GET",
+            "path": f"/live/{token}",
+            "headers": [],
+            "path_params": {"token": token},
+            "query_string": query.encode(),
+        }
+    )
     # A fresh thread for the event loop: the browser tests' Playwright may own this thread's.
     with ThreadPoolExecutor(1) as pool:
         return pool.submit(asyncio.run, live_view.live_frame(request)).result()

@@ -142,7 +142,8 @@ def test_loop_integral_of_closed_forms():
     # Stokes: the disc integral of the curl (2c) on a fine grid gives the same.
     grid = Grid((-2, 3), (-3.5, 1.5), 400)
     assert claims.disc_integral(np.full((400, 400), 2 * c), grid, centre, radius) == pytest.approx(
-        2 * math.pi * radius**2 * c, rel=5e-3)
+        2 * math.pi * radius**2 * c, rel=5e-3
+    )
     for bad in (dict(centre=(0, 0), radius=0.0), dict(centre=(0, 0, 0), radius=1.0)):
         with pytest.raises(ValueError, match="loop"):
             claims.loop_integral(rotation, **bad)
@@ -193,16 +194,20 @@ def test_held_out_log_likelihood_matches_a_direct_computation(gaussians, twins):
     assert result.dde_grid.mean == pytest.approx(result.kde_sigma.mean, abs=0.05)
     assert result.kde_sigma.mean < claims.ANALYTIC_OPTIMUM["8gaussians"] + 3 * result.kde_sigma.stderr
     rows = result.rows()
-    assert [r.method for r in rows][:3] == ["DDE, normalised on a grid", "DDE, importance sampling",
-                                            "Exact KDE, σ = 0.3"]
+    assert [r.method for r in rows][:3] == [
+        "DDE, normalised on a grid",
+        "DDE, importance sampling",
+        "Exact KDE, σ = 0.3",
+    ]
     assert all("1,000 held-out points" in r.how_measured for r in rows)
 
 
 def test_bandwidth_rules_on_degenerate_data_say_why_they_are_missing():
     line = datasets.sample("line", 500, seed=0)
     model = DDE(sigma=0.2, batch_size=64).fit(line, steps=1)
-    result = claims.held_out_log_likelihoods(model, line, datasets.sample("line", 100, seed=1), 0.2,
-                                             Grid(n=50), n_importance=500)
+    result = claims.held_out_log_likelihoods(
+        model, line, datasets.sample("line", 100, seed=1), 0.2, Grid(n=50), n_importance=500
+    )
     assert result.kde_scott.likelihood is None and "singular" in result.kde_scott.note
     assert result.rows()[-2].mean_log_likelihood is None and "singular" in result.rows()[-2].how_measured
 
@@ -228,11 +233,13 @@ def test_analytic_optima_are_minus_the_entropy(rng):
 def test_sigma_sweep_rows_and_stop(gaussians):
     test = datasets.sample("8gaussians", 500, seed=9)
     seen = []
-    report = claims.sigma_sweep(gaussians[:1000], test, [0.4, 0.2], steps=20, grid=Grid(n=80),
-                                progress=lambda f, m, p: seen.append((f, m)))
+    report = claims.sigma_sweep(
+        gaussians[:1000], test, [0.4, 0.2], steps=20, grid=Grid(n=80), progress=lambda f, m, p: seen.append((f, m))
+    )
     assert [r.sigma for r in report.rows] == [0.2, 0.4] and not report.stopped
-    assert all(r.how_measured.startswith("grid 80×80, KDE mass on it") and math.isfinite(r.dde.mean)
-               for r in report.rows)
+    assert all(
+        r.how_measured.startswith("grid 80×80, KDE mass on it") and math.isfinite(r.dde.mean) for r in report.rows
+    )
     assert seen[-1][0] == 1.0 and all(0 <= f <= 1 for f, _ in seen)
     stopped = claims.sigma_sweep(gaussians[:1000], test, [0.2, 0.4], steps=20, should_stop=lambda: True)
     assert stopped.stopped and stopped.rows == []
@@ -261,8 +268,7 @@ def test_inference_timings_measure_skip_and_stop(gaussians, twins):
     # A budget that one size uses up: the larger sizes are skipped, and said so.
     tight = claims.inference_timings(dde, gaussians, SIGMA, queries, sizes=(100, 10**7), budget_seconds=1e-6)
     assert [r.D for r in tight.rows] == [100] and tight.skipped[0][0] == 10**7
-    stopped = claims.inference_timings(dde, gaussians, SIGMA, queries, sizes=(50, 100),
-                                       should_stop=lambda: True)
+    stopped = claims.inference_timings(dde, gaussians, SIGMA, queries, sizes=(50, 100), should_stop=lambda: True)
     assert stopped.stopped and stopped.rows == []
 
 
@@ -311,8 +317,10 @@ def test_figures_have_the_promised_traces(twins):
     rows = [TimingRow(10, 1e-3, 1e-4), TimingRow(1000, 1e-3, 1e-2, 2e-2)]
     assert len(timing_figure(rows, rows, at_crossover=100.0).data) == 6
     grid = Grid(n=30)
-    views = {"DDE": claims.field_view(dde.score, dde.hessian, grid),
-             "Direct": claims.field_view(direct.score, direct.jacobian, grid)}
+    views = {
+        "DDE": claims.field_view(dde.score, dde.hessian, grid),
+        "Direct": claims.field_view(direct.score, direct.jacobian, grid),
+    }
     figure = field_figure(views, (0, 0), 1.0, {"DDE": 0.0, "Direct": 0.5})
     heatmaps = [t for t in figure.data if t.type == "heatmap"]
     assert len(heatmaps) == 2 and heatmaps[0].colorscale == heatmaps[1].colorscale

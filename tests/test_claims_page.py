@@ -10,9 +10,9 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dde_app.session import PlaygroundSession
 from dde_core import claims
 from dde_core.experiment import Config
-from dde_app.session import PlaygroundSession
 
 PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "claims.py")
 

@@ -13,19 +13,28 @@ from dde_core.cli import main
 
 
 def run_cli(*args):
-    return subprocess.run(
-        [sys.executable, "-m", "dde_core", *args], capture_output=True, text=True, timeout=300
-    )
+    return subprocess.run([sys.executable, "-m", "dde_core", *args], capture_output=True, text=True, timeout=300)
 
 
 def test_train_writes_model_metrics_and_view(tmp_path):
-    result = run_cli("train", "--dist", "8gaussians", "--sigma", "0.3", "--steps", "300",
-                     "--n", "3000", "--out", str(tmp_path), "--quiet")
+    result = run_cli(
+        "train",
+        "--dist",
+        "8gaussians",
+        "--sigma",
+        "0.3",
+        "--steps",
+        "300",
+        "--n",
+        "3000",
+        "--out",
+        str(tmp_path),
+        "--quiet",
+    )
     assert result.returncode == 0, result.stderr
     assert not result.stderr.strip()  # no TensorFlow start-up lines with --quiet
     metrics = json.loads((tmp_path / "metrics.json").read_text())
-    for key in ("kl_to_kde", "test_log_likelihood_dde", "test_log_likelihood_kde",
-                "steps_per_second", "device"):
+    for key in ("kl_to_kde", "test_log_likelihood_dde", "test_log_likelihood_kde", "steps_per_second", "device"):
         assert key in metrics
     assert metrics["steps"] == 300 and metrics["kl_to_kde"] < 0.5
     assert metrics["kde_mass_on_grid"] == pytest.approx(1.0, abs=0.01)
@@ -40,16 +49,41 @@ def test_train_writes_model_metrics_and_view(tmp_path):
 def test_help_explains_every_option():
     result = run_cli("train", "--help")
     assert result.returncode == 0
-    for option in ("--dist", "--csv", "--columns", "--standardize", "--sigma", "--steps",
-                   "--hidden", "--activation", "--learning-rate", "--batch-size", "--seed", "--out"):
+    for option in (
+        "--dist",
+        "--csv",
+        "--columns",
+        "--standardize",
+        "--sigma",
+        "--steps",
+        "--hidden",
+        "--activation",
+        "--learning-rate",
+        "--batch-size",
+        "--seed",
+        "--out",
+    ):
         assert option in result.stdout
 
 
 def test_trains_on_a_csv(tmp_path):
     rows = "\n".join(f"{i};{(i * 7919) % 101 / 10:.2f};{(i * 104729) % 97 / 10:.2f}" for i in range(300))
     (tmp_path / "points.csv").write_text("id;a;b\n" + rows)
-    code = main(["train", "--csv", str(tmp_path / "points.csv"), "--columns", "a,b", "--standardize",
-                 "--steps", "20", "--out", str(tmp_path / "out"), "--quiet"])
+    code = main(
+        [
+            "train",
+            "--csv",
+            str(tmp_path / "points.csv"),
+            "--columns",
+            "a,b",
+            "--standardize",
+            "--steps",
+            "20",
+            "--out",
+            str(tmp_path / "out"),
+            "--quiet",
+        ]
+    )
     assert code == 0
     metrics = json.loads((tmp_path / "out" / "metrics.json").read_text())
     assert metrics["columns"] == ["a", "b"] and metrics["n_test_points"] == 30
@@ -95,7 +129,10 @@ def timed_cli(*args):
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "dde_core", *args],
-        capture_output=True, text=True, timeout=300, env=env_of_a_person(),
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env=env_of_a_person(),
     )
     return result, time.perf_counter() - start
 
@@ -143,7 +180,7 @@ def test_the_package_still_offers_its_names():
     assert DDE.__module__ == "dde_core.model" and GaussianKDE.__module__ == "dde_core.kde"
     assert set(dde_core.__all__) <= set(dir(dde_core))
     with pytest.raises(AttributeError):
-        dde_core.no_such_name
+        _ = dde_core.no_such_name
 
 
 def test_the_cli_options_come_from_the_table_of_settings():
@@ -215,12 +252,14 @@ def test_an_unusable_out_folder_is_refused_before_training(tmp_path, case):
 @pytest.mark.skipif(not os.path.exists("/dev/full"), reason="needs /dev/full (a disk that is always full)")
 def test_a_failed_write_is_one_line_without_tensorflow_noise(tmp_path):
     (tmp_path / "metrics.json").symlink_to("/dev/full")  # writing it fails: "No space left on device"
-    result, _ = timed_cli("train", "--dist", "8gaussians", "--steps", "10", "--n", "300",
-                          "--out", str(tmp_path), "--quiet")
+    result, _ = timed_cli(
+        "train", "--dist", "8gaussians", "--steps", "10", "--n", "300", "--out", str(tmp_path), "--quiet"
+    )
     assert_one_error_line(result, "the disk is full", "--out")
 
 
 # ---- --columns counts from 1 ----
+
 
 def points_csv(folder):
     rows = "\n".join(f"{i};{(i * 7919) % 101 / 10:.2f};{(i * 104729) % 97 / 10:.2f}" for i in range(300))
@@ -229,25 +268,29 @@ def points_csv(folder):
 
 
 def test_column_number_zero_is_explained_in_1_based_terms(tmp_path):
-    result, seconds = refusal_seconds("train", "--csv", points_csv(tmp_path), "--columns", "0,1",
-                                "--out", str(tmp_path / "out"))
+    result, seconds = refusal_seconds(
+        "train", "--csv", points_csv(tmp_path), "--columns", "0,1", "--out", str(tmp_path / "out")
+    )
     assert_one_error_line(result, "--columns counts columns from 1 (the first numeric column is 1), got 0.")
     assert "-1" not in result.stderr and seconds < QUICK_REFUSAL_SECONDS
 
 
 def test_a_column_number_too_large_names_the_1_based_range(tmp_path):
-    result, seconds = refusal_seconds("train", "--csv", points_csv(tmp_path), "--columns", "1,9",
-                                "--out", str(tmp_path / "out"))
+    result, seconds = refusal_seconds(
+        "train", "--csv", points_csv(tmp_path), "--columns", "1,9", "--out", str(tmp_path / "out")
+    )
     assert_one_error_line(result, "--columns 9", "1 to 3", "'id'", "'a'", "'b'")
     assert "0 to" not in result.stderr and seconds < QUICK_REFUSAL_SECONDS
 
 
 # ---- degenerate data is refused (datasets.load_csv's checks) ----
 
+
 def test_identical_points_are_refused(tmp_path):
     (tmp_path / "same.csv").write_text("x,y\n" + "1.5,2.5\n" * 300)
-    result, _ = timed_cli("train", "--csv", str(tmp_path / "same.csv"), "--steps", "50",
-                          "--out", str(tmp_path / "new" / "run"), "--quiet")
+    result, _ = timed_cli(
+        "train", "--csv", str(tmp_path / "same.csv"), "--steps", "50", "--out", str(tmp_path / "new" / "run"), "--quiet"
+    )
     assert_one_error_line(result)
     assert "same" in result.stderr.lower()
     assert not (tmp_path / "new").exists()  # the folders made for the results are removed again
@@ -256,13 +299,15 @@ def test_identical_points_are_refused(tmp_path):
 def test_values_too_large_for_the_model_are_refused(tmp_path):
     rows = "".join(f"{(i % 17) * 1e299},{(i % 13) * 1e299}\n" for i in range(300))
     (tmp_path / "huge.csv").write_text("x,y\n" + rows)
-    result, _ = timed_cli("train", "--csv", str(tmp_path / "huge.csv"), "--steps", "50",
-                          "--out", str(tmp_path / "out"), "--quiet")
+    result, _ = timed_cli(
+        "train", "--csv", str(tmp_path / "huge.csv"), "--steps", "50", "--out", str(tmp_path / "out"), "--quiet"
+    )
     assert_one_error_line(result)
     assert "large" in result.stderr.lower()
 
 
 # ---- only bad input is "bad input" ----
+
 
 def test_a_bug_is_not_reported_as_bad_input(tmp_path, monkeypatch):
     from dde_core import cli

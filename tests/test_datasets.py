@@ -22,8 +22,16 @@ N = 8_000
 
 def test_names_are_the_standard_set_in_order():
     assert datasets.names() == [
-        "8gaussians", "2spirals", "checkerboard", "rings", "moons",
-        "circles", "swissroll", "pinwheel", "line", "cos",
+        "8gaussians",
+        "2spirals",
+        "checkerboard",
+        "rings",
+        "moons",
+        "circles",
+        "swissroll",
+        "pinwheel",
+        "line",
+        "cos",
     ]
 
 

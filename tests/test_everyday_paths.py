@@ -10,21 +10,20 @@ import pytest
 from streamlit.testing.v1 import AppTest
 
 from dde_app import live_view
+from dde_app.session import PlaygroundSession
+from dde_app.sharing import Setup, read_query, to_query
 from dde_app.text import plain
 from dde_core import limits
 from dde_core.comparison import REFERENCE_SPEED, SamplerSettings, estimated_seconds
 from dde_core.errors import InputError
 from dde_core.experiment import Config, Experiment
-from dde_app.session import PlaygroundSession
 from dde_core.settings import SETTINGS
-from dde_app.sharing import Setup, read_query, to_query
 from dde_core.validation import check_spread
 from tests.live_route import get
 
 ROOT = Path(__file__).resolve().parents[1]
 APP = str(ROOT / "navigation.py")
-PAGES = {"playground": "app_pages/playground.py", "sampling": "app_pages/sampling.py",
-         "claims": "app_pages/claims.py"}
+PAGES = {"playground": "app_pages/playground.py", "sampling": "app_pages/sampling.py", "claims": "app_pages/claims.py"}
 SMALL = {"n_samples": 600, "hidden": (8,), "batch_size": 128}
 
 
@@ -52,8 +51,9 @@ def test_every_page_can_be_left_and_returned_to_with_its_settings_kept():
 
 # ---- links ------------------------------------------------------------------------------------
 def test_a_link_names_every_value_it_changed_or_dropped():
-    reading = read_query({"lr": "0.0007", "seed": "99999", "n": "100000", "width": "60", "spf": "1000",
-                          "dist": "moons"})
+    reading = read_query(
+        {"lr": "0.0007", "seed": "99999", "n": "100000", "width": "60", "spf": "1000", "dist": "moons"}
+    )
     assert reading.setup.config.learning_rate == 1e-3 and reading.setup.config.hidden[0] == 64
     assert reading.setup.config.dataset == "moons"
     notes = " | ".join(reading.notes)
@@ -98,12 +98,15 @@ def test_a_hand_edited_link_with_out_of_range_values_opens_with_a_notice():
 
 
 # ---- degenerate data and limits ---------------------------------------------------------------
-@pytest.mark.parametrize("points, words", [
-    (np.full((50, 2), 3.0), "same point"),
-    (np.column_stack([np.arange(50.0), np.full(50, 2.0)]), "same value"),
-    (np.column_stack([np.arange(50.0) * 1e299, np.arange(50.0)]), "too large"),
-    (np.column_stack([1e6 + 1e-4 * np.arange(50.0), np.arange(50.0)]), "32-bit precision"),
-])
+@pytest.mark.parametrize(
+    "points, words",
+    [
+        (np.full((50, 2), 3.0), "same point"),
+        (np.column_stack([np.arange(50.0), np.full(50, 2.0)]), "same value"),
+        (np.column_stack([np.arange(50.0) * 1e299, np.arange(50.0)]), "too large"),
+        (np.column_stack([1e6 + 1e-4 * np.arange(50.0), np.arange(50.0)]), "32-bit precision"),
+    ],
+)
 def test_degenerate_points_are_refused_with_what_to_do(points, words):
     with pytest.raises(InputError, match=words):
         check_spread(points, ["x", "y"])

@@ -57,9 +57,7 @@ def test_single_point_is_a_gaussian():
     mu, sigma = np.array([0.5, -1.0, 2.0]), 0.7
     kde = GaussianKDE(sigma=sigma).fit(mu[None])
     Y = np.array([[0.0, 0.0, 0.0], [1.0, 2.0, -1.0]])
-    np.testing.assert_allclose(
-        kde.log_density(Y), multivariate_normal(mu, sigma**2 * np.eye(3)).logpdf(Y), atol=1e-10
-    )
+    np.testing.assert_allclose(kde.log_density(Y), multivariate_normal(mu, sigma**2 * np.eye(3)).logpdf(Y), atol=1e-10)
     np.testing.assert_allclose(kde.score(Y), (mu - Y) / sigma**2, atol=1e-10)
     np.testing.assert_allclose(kde.hessian(Y), np.broadcast_to(-np.eye(3) / sigma**2, (2, 3, 3)), atol=1e-9)
 
@@ -70,9 +68,7 @@ def test_score_and_hessian_match_finite_differences(rng):
     Y = rng.standard_normal((30, 2))
     h = 1e-5
     steps = np.eye(2) * h
-    fd_score = np.stack(
-        [(kde.log_density(Y + e) - kde.log_density(Y - e)) / (2 * h) for e in steps], axis=1
-    )
+    fd_score = np.stack([(kde.log_density(Y + e) - kde.log_density(Y - e)) / (2 * h) for e in steps], axis=1)
     np.testing.assert_allclose(kde.score(Y), fd_score, atol=1e-5)
     fd_hessian = np.stack([(kde.score(Y + e) - kde.score(Y - e)) / (2 * h) for e in steps], axis=2)
     hessian = kde.hessian(Y)

@@ -27,20 +27,35 @@ print("ok")
 """
 
 
-@pytest.mark.parametrize("package, blocked", [
-    ("dde_core", ["plotly", "PIL", "streamlit"]),
-    ("dde_viz", ["streamlit"]),
-])
+@pytest.mark.parametrize(
+    "package, blocked",
+    [
+        ("dde_core", ["plotly", "PIL", "streamlit"]),
+        ("dde_viz", ["streamlit"]),
+    ],
+)
 def test_every_module_imports_without_the_libraries_of_the_layers_above(package, blocked):
     code = BLOCKER.format(blocked=set(blocked), package=package)
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                            env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-2000:]
 
 
 def test_the_blocker_can_fail():
     """The check above is real: a module that needs a blocked library fails it."""
     code = BLOCKER.format(blocked={"plotly"}, package="dde_viz")
-    result = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, timeout=300,
-                            env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"})
+    result = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
+    )
     assert result.returncode != 0 and "plotly is blocked" in result.stderr

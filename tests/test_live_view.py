@@ -4,9 +4,10 @@ import gc
 import json
 
 import pytest
+
 from dde_app import live_view
-from dde_core.experiment import Config
 from dde_app.session import PlaygroundSession
+from dde_core.experiment import Config
 from tests.live_route import get
 
 

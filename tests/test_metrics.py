@@ -67,9 +67,7 @@ def test_kl_on_grid_is_zero_for_equal_densities_and_ignores_constants():
     base = kl_on_grid(log_p, log_q)
     # constants as large as ±1000 (unnormalised network outputs) change nothing
     assert kl_on_grid(log_p + 1000.0, log_q - 1000.0) == pytest.approx(base, abs=1e-9)
-    assert kl_on_grid(log_p.ravel() - 1000.0, log_q.ravel() + 1000.0) == pytest.approx(
-        base, abs=1e-9
-    )
+    assert kl_on_grid(log_p.ravel() - 1000.0, log_q.ravel() + 1000.0) == pytest.approx(base, abs=1e-9)
 
 
 def test_kl_on_grid_handles_zero_cells():
@@ -106,9 +104,7 @@ def test_mean_log_likelihood_matches_numpy():
     assert mean_log_likelihood(values[:, None]) == (mean, stderr)
 
 
-@pytest.mark.parametrize(
-    "values", [np.array([1.0]), np.zeros((3, 2)), np.array([0.0, -np.inf]), np.array([np.nan, 1])]
-)
+@pytest.mark.parametrize("values", [np.array([1.0]), np.zeros((3, 2)), np.array([0.0, -np.inf]), np.array([np.nan, 1])])
 def test_mean_log_likelihood_rejects_bad_input(values):
     with pytest.raises(ValueError):
         mean_log_likelihood(values)

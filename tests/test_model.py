@@ -49,9 +49,7 @@ def test_hessian_is_symmetric_so_the_field_has_no_curl(trained_spirals, rng):
 
 def test_denoise_is_tweedie(trained_spirals, rng):
     Y = rng.standard_normal((20, 2))
-    np.testing.assert_allclose(
-        trained_spirals.denoise(Y), Y + 0.04 * trained_spirals.score(Y), rtol=1e-6, atol=1e-6
-    )
+    np.testing.assert_allclose(trained_spirals.denoise(Y), Y + 0.04 * trained_spirals.score(Y), rtol=1e-6, atol=1e-6)
 
 
 def test_loss_is_above_the_kde_floor(spirals, trained_spirals, rng):

@@ -135,9 +135,7 @@ def test_importance_sampling_recovers_log_z(d):
     log_f, truth, mean, scale = diagonal_target(d, seed=d)
     shift = 0.1 * scale * np.random.default_rng(100 + d).normal(size=d)
     proposal = GaussianProposal(mean + shift, 1.1 * scale)
-    estimate = log_z_importance(
-        log_f, proposal.sample, proposal.log_density, n=20_000, seed=3
-    )
+    estimate = log_z_importance(log_f, proposal.sample, proposal.log_density, n=20_000, seed=3)
     assert isinstance(estimate, ImportanceEstimate)
     assert estimate.n == 20_000
     assert 0 < estimate.stderr < 0.05
@@ -189,13 +187,9 @@ def test_batches_bound_the_points_seen_and_do_not_change_the_answer():
         seen.append(Y.shape[0])
         return log_f(Y)
 
-    small = log_z_importance(
-        counting_log_f, proposal.sample, proposal.log_density, n=2500, batch_size=1000
-    )
+    small = log_z_importance(counting_log_f, proposal.sample, proposal.log_density, n=2500, batch_size=1000)
     assert seen == [1000, 1000, 500]
-    repeat = log_z_importance(
-        counting_log_f, proposal.sample, proposal.log_density, n=2500, batch_size=1000
-    )
+    repeat = log_z_importance(counting_log_f, proposal.sample, proposal.log_density, n=2500, batch_size=1000)
     assert repeat == small  # same seed, same answer
     other = log_z_importance(log_f, proposal.sample, proposal.log_density, n=2500, seed=1)
     assert other.log_z != small.log_z
@@ -214,8 +208,6 @@ def test_importance_sampling_rejects_non_finite_values_and_bad_shapes():
     with pytest.raises(ValueError, match="one value per point"):
         log_z_importance(lambda Y: np.zeros(3), proposal.sample, proposal.log_density, n=100)
     with pytest.raises(ValueError, match="sample"):
-        log_z_importance(
-            lambda Y: np.zeros(len(Y)), lambda k, rng: np.zeros(k), proposal.log_density, n=100
-        )
+        log_z_importance(lambda Y: np.zeros(len(Y)), lambda k, rng: np.zeros(k), proposal.log_density, n=100)
     with pytest.raises(ValueError):
         log_z_importance(lambda Y: np.zeros(len(Y)), proposal.sample, proposal.log_density, n=1)

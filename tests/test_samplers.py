@@ -9,7 +9,11 @@ import tensorflow as tf
 
 from dde_core import DDE, GaussianKDE
 from dde_core.samplers import (
-    DDETarget, GaussianTarget, KDETarget, annealed_langevin, langevin,
+    DDETarget,
+    GaussianTarget,
+    KDETarget,
+    annealed_langevin,
+    langevin,
 )
 
 MEAN = np.array([1.0, -0.5])
@@ -40,8 +44,7 @@ def test_mala_is_exact_and_reports_acceptance():
 
 
 def test_mala_acceptance_falls_as_the_step_grows():
-    rates = [langevin(TARGET, start(2000), tau, 50, "mala").acceptance
-             for tau in (0.05, 0.5, 2.0, 8.0)]
+    rates = [langevin(TARGET, start(2000), tau, 50, "mala").acceptance for tau in (0.05, 0.5, 2.0, 8.0)]
     assert all(a > b for a, b in zip(rates, rates[1:]))
 
 
@@ -110,8 +113,7 @@ def test_exploding_steps_are_counted_not_crashed():
 
 
 def test_stop_early_keeps_what_was_drawn():
-    run = langevin(TARGET, start(100), 0.1, 100, "ula", record_every=10,
-                   progress=lambda done, total: done >= 30)
+    run = langevin(TARGET, start(100), 0.1, 100, "ula", record_every=10, progress=lambda done, total: done >= 30)
     assert run.stopped_early and run.steps_done == 30 and run.trajectory.shape == (4, 20, 2)
 
 
@@ -155,8 +157,9 @@ def test_a_target_used_again_runs_its_compiled_loop_without_tracing_anew():
     kde.fit(points + 1.0)
     assert dde_target(model) is not old_dde and kde_target(kde, 16) is not old_kde
     assert kde_target(kde, 32) is not kde_target(kde, 16)  # the KDE's block size follows the chains
-    np.testing.assert_allclose(kde_target(kde, 16).score(tf.constant([[1.0, 1.0]], tf.float64)),
-                               kde.score(np.array([[1.0, 1.0]])), atol=1e-10)
+    np.testing.assert_allclose(
+        kde_target(kde, 16).score(tf.constant([[1.0, 1.0]], tf.float64)), kde.score(np.array([[1.0, 1.0]])), atol=1e-10
+    )
 
     # the caches go with their model: nothing keeps a model, a KDE or a target alive
     langevin(kde_target(kde, 16), x0, 0.01, 3, "ula")

@@ -3,22 +3,35 @@
 import numpy as np
 import pytest
 
+from dde_app.session import PlaygroundSession, changed_fields
+from dde_app.sharing import SIGMA_CHOICES, Setup, from_query, snap, to_query
 from dde_core import DDE
 from dde_core.experiment import Config
-from dde_app.session import PlaygroundSession, changed_fields
-from dde_app.sharing import Setup, from_query, snap, to_query, SIGMA_CHOICES
 
 
 def test_query_round_trip():
-    setup = Setup(Config(dataset="moons", n_samples=3000, data_seed=4, sigma=0.05, hidden=(32, 32),
-                         activation="tanh", learning_rate=1e-3, batch_size=512, seed=9), 77)
+    setup = Setup(
+        Config(
+            dataset="moons",
+            n_samples=3000,
+            data_seed=4,
+            sigma=0.05,
+            hidden=(32, 32),
+            activation="tanh",
+            learning_rate=1e-3,
+            batch_size=512,
+            seed=9,
+        ),
+        77,
+    )
     restored, ignored = from_query(to_query(setup))
     assert restored == setup and ignored == []
 
 
 def test_invalid_query_values_fall_back_and_are_listed():
-    setup, ignored = from_query({"sigma": "banana", "dist": "nope", "n": "-5", "depth": "99",
-                                 "act": "relu", "spf": "7", "other": "x"})
+    setup, ignored = from_query(
+        {"sigma": "banana", "dist": "nope", "n": "-5", "depth": "99", "act": "relu", "spf": "7", "other": "x"}
+    )
     assert sorted(ignored) == ["act", "depth", "dist", "n", "other", "sigma"]
     assert setup.config == Config() and setup.steps_per_frame == 7
 

@@ -5,13 +5,17 @@ import plotly.graph_objects as go
 import pytest
 
 from dde_core import GaussianKDE, Grid
-from dde_viz.animation import FrameBuffer, frame_from_view, gif_bytes, render_frame
-from dde_viz.figures import (
-    comparison_figure, density_figure, gallery_figure, points_figure, quiver_segments,
-    training_curves_figure,
-)
 from dde_core.normalization import mass_on_grid
 from dde_core.views import density_view
+from dde_viz.animation import FrameBuffer, frame_from_view, gif_bytes, render_frame
+from dde_viz.figures import (
+    comparison_figure,
+    density_figure,
+    gallery_figure,
+    points_figure,
+    quiver_segments,
+    training_curves_figure,
+)
 
 
 @pytest.fixture(scope="module")
@@ -40,12 +44,14 @@ def test_view_is_the_models_density_normalised_on_the_grid_and_its_score(kde, kd
     # rows run along x₂ and columns along x₁ (a transposed view would fail here)
     row, column = np.searchsorted(grid.ys, 0.0), np.searchsorted(grid.xs, -3.0)
     assert kde_view.log_density[row, column] == pytest.approx(
-        float(kde.log_density(np.array([[grid.xs[column], grid.ys[row]]]))[0]) + shift.mean(), abs=1e-9)
+        float(kde.log_density(np.array([[grid.xs[column], grid.ys[row]]]))[0]) + shift.mean(), abs=1e-9
+    )
 
 
 def test_density_as_a_picture_uses_the_shared_colour_scale(kde_view):
-    from dde_viz.figures import density_rgb
     from plotly.colors import hex_to_rgb, sequential
+
+    from dde_viz.figures import density_rgb
 
     density = np.zeros((2, 3))
     density[0, 0], density[1, 2] = 2.0, 1.0  # bottom-left at the top of the scale, top-right half way

@@ -8,8 +8,8 @@ a direct score network has both.  Lengths are in data units.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from typing import Callable, Sequence
 
 import numpy as np
 
@@ -51,8 +51,12 @@ class FieldView:
         return float(np.abs(self.curl).max() / self.jacobian_scale) if self.jacobian_scale > 0 else 0.0
 
 
-def field_view(score: Callable[[np.ndarray], np.ndarray], jacobian: Callable[[np.ndarray], np.ndarray],
-               grid: Grid, n_arrows: int = 20) -> FieldView:
+def field_view(
+    score: Callable[[np.ndarray], np.ndarray],
+    jacobian: Callable[[np.ndarray], np.ndarray],
+    grid: Grid,
+    n_arrows: int = 20,
+) -> FieldView:
     """Curl of the field from ``jacobian`` (m, 2, 2) on ``grid``; ``score`` (m, 2) on an n_arrows² lattice.
 
     For a DDE pass (model.score, model.hessian); for a ScoreNetwork (net.score, net.jacobian).
@@ -60,8 +64,7 @@ def field_view(score: Callable[[np.ndarray], np.ndarray], jacobian: Callable[[np
     n_arrows = check_positive_int(n_arrows, "n_arrows", minimum=2)
     J = jacobian(grid.points)
     arrows = Grid(grid.x_range, grid.y_range, n_arrows)
-    return FieldView(grid, grid.reshape(curl(J)), float(np.abs(J).max()), arrows,
-                     arrows.reshape(score(arrows.points)))
+    return FieldView(grid, grid.reshape(curl(J)), float(np.abs(J).max()), arrows, arrows.reshape(score(arrows.points)))
 
 
 def circle(centre: Sequence[float], radius: float, n: int) -> tuple[np.ndarray, np.ndarray]:
@@ -80,8 +83,9 @@ def _check_loop(centre: Sequence[float], radius: float) -> tuple[np.ndarray, flo
     return centre_array, check_positive_float(radius, "The loop's radius")
 
 
-def loop_integral(field_fn: Callable[[np.ndarray], np.ndarray], centre: Sequence[float], radius: float,
-                  n: int = 400) -> float:
+def loop_integral(
+    field_fn: Callable[[np.ndarray], np.ndarray], centre: Sequence[float], radius: float, n: int = 400
+) -> float:
     """∮ s · dl counter-clockwise around the circle |x − centre| = radius.
 
     ∮ = ∫₀^{2π} s(p(θ)) · p'(θ) dθ ≈ (2π/n) Σ_k s(p(θ_k)) · p'(θ_k), the trapezoid rule,

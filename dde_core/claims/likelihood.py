@@ -10,8 +10,8 @@ Logs are natural (nats); mean log-likelihoods are per point, higher is better.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from typing import Callable, Sequence
 
 import numpy as np
 from scipy.stats import gaussian_kde
@@ -27,8 +27,16 @@ from ..validation import check_points, check_positive_int, check_sigma
 from .progress import Progress, StopCheck, chunk_reporter, report
 
 __all__ = [
-    "ANALYTIC_OPTIMUM", "NormalisingConstants", "normalising_constants", "BandwidthRule", "LikelihoodRow",
-    "LikelihoodReport", "held_out_log_likelihoods", "SweepRow", "SweepReport", "sigma_sweep",
+    "ANALYTIC_OPTIMUM",
+    "NormalisingConstants",
+    "normalising_constants",
+    "BandwidthRule",
+    "LikelihoodRow",
+    "LikelihoodReport",
+    "held_out_log_likelihoods",
+    "SweepRow",
+    "SweepReport",
+    "sigma_sweep",
 ]
 
 # Best possible expected log-likelihood E_p[log q] over all densities q, reached at q = p:
@@ -88,8 +96,7 @@ def _bandwidth_rule(train: np.ndarray, test: np.ndarray, rule: str) -> Bandwidth
     try:
         kde = gaussian_kde(train.T, bw_method=rule)
     except np.linalg.LinAlgError:
-        return BandwidthRule(rule, None, None, "data covariance is singular (points on a line): "
-                                               "no full-covariance KDE")
+        return BandwidthRule(rule, None, None, "data covariance is singular (points on a line): no full-covariance KDE")
     return BandwidthRule(rule, float(kde.factor), held_out_log_likelihood(lambda Y: kde.logpdf(Y.T), test))
 
 
@@ -130,17 +137,36 @@ class LikelihoodReport:
         rows = []
         if self.dde_grid is not None:
             n = self.dde_grid.normaliser.n
-            rows.append(("DDE, normalised on a grid", self.dde_grid,
-                         f"log Z = {self.dde_grid.log_z:.4f} by midpoint rule on {n}×{n} cells "
-                         f"(KDE mass on that grid {self.kde_mass_on_grid:.4f})"))
+            rows.append(
+                (
+                    "DDE, normalised on a grid",
+                    self.dde_grid,
+                    f"log Z = {self.dde_grid.log_z:.4f} by midpoint rule on {n}×{n} cells "
+                    f"(KDE mass on that grid {self.kde_mass_on_grid:.4f})",
+                )
+            )
         z = self.dde_importance.normaliser
-        rows.append(("DDE, importance sampling", self.dde_importance,
-                     f"log Z = {z.value:.4f} ± {z.stderr:.4f} from {z.n:,} draws of the KDE at σ (ESS {z.ess:,.0f})"))
+        rows.append(
+            (
+                "DDE, importance sampling",
+                self.dde_importance,
+                f"log Z = {z.value:.4f} ± {z.stderr:.4f} from {z.n:,} draws of the KDE at σ (ESS {z.ess:,.0f})",
+            )
+        )
         rows.append((f"Exact KDE, σ = {self.sigma:g}", self.kde_sigma, "isotropic kernel σ²I: the DDE's target"))
-        rows += [(f"KDE, {rule.rule.capitalize()}'s rule", rule.likelihood, self._rule_text(rule))
-                 for rule in (self.kde_scott, self.kde_silverman)]
-        return [LikelihoodRow(method, None if score is None else score.mean, None if score is None else score.stderr,
-                              f"{how}; {self.n_test:,} held-out points") for method, score, how in rows]
+        rows += [
+            (f"KDE, {rule.rule.capitalize()}'s rule", rule.likelihood, self._rule_text(rule))
+            for rule in (self.kde_scott, self.kde_silverman)
+        ]
+        return [
+            LikelihoodRow(
+                method,
+                None if score is None else score.mean,
+                None if score is None else score.stderr,
+                f"{how}; {self.n_test:,} held-out points",
+            )
+            for method, score, how in rows
+        ]
 
     def _rule_text(self, rule: BandwidthRule) -> str:
         if rule.likelihood is None:
@@ -171,11 +197,14 @@ def held_out_log_likelihoods(
     kde = GaussianKDE(sigma).fit(train)
     on_grid = _quadrature_applies(kde, grid)
     return LikelihoodReport(
-        n_test=len(test), n_train=len(train), n_dims=model.n_dims_, sigma=sigma, model_steps=model.n_steps_,
+        n_test=len(test),
+        n_train=len(train),
+        n_dims=model.n_dims_,
+        sigma=sigma,
+        model_steps=model.n_steps_,
         dde_grid=held_out_log_likelihood(model.log_density, test, GridQuadrature(grid)) if on_grid else None,
         kde_mass_on_grid=mass_on_grid(kde.log_density(grid.points), grid) if on_grid else None,
-        dde_importance=held_out_log_likelihood(model.log_density, test,
-                                               ImportanceSampling(kde, n_importance, seed)),
+        dde_importance=held_out_log_likelihood(model.log_density, test, ImportanceSampling(kde, n_importance, seed)),
         kde_sigma=held_out_log_likelihood(kde.log_density, test),
         kde_scott=_bandwidth_rule(train, test, "scott"),
         kde_silverman=_bandwidth_rule(train, test, "silverman"),
@@ -211,12 +240,17 @@ def _sweep_row(model: DDE, kde: GaussianKDE, test: np.ndarray, grid: Grid | None
     else:
         normaliser = ImportanceSampling(kde, n_importance)
         how = f"importance sampling, {n_importance:,} draws"
-    return SweepRow(kde.sigma_, held_out_log_likelihood(model.log_density, test, normaliser),
-                    held_out_log_likelihood(kde.log_density, test), how)
+    return SweepRow(
+        kde.sigma_,
+        held_out_log_likelihood(model.log_density, test, normaliser),
+        held_out_log_likelihood(kde.log_density, test),
+        how,
+    )
 
 
-def _trained(model: DDE, points: np.ndarray, steps: int, progress: Callable[[int, int], None],
-             should_stop: StopCheck | None) -> bool:
+def _trained(
+    model: DDE, points: np.ndarray, steps: int, progress: Callable[[int, int], None], should_stop: StopCheck | None
+) -> bool:
     """Train ``model`` for ``steps`` steps in chunks; False if ``should_stop`` ended it first."""
     done = 0
 

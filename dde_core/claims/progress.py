@@ -7,7 +7,8 @@ steps when ``should_stop()`` returns True.
 
 from __future__ import annotations
 
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from ..training import ChunkProgress
 
@@ -27,8 +28,9 @@ def stopped(should_stop: StopCheck | None) -> bool:
     return bool(should_stop is not None and should_stop())
 
 
-def chunk_reporter(progress: Progress | None, partial: Any, within: tuple[float, float] = (0.0, 1.0),
-                   prefix: str = "") -> ChunkProgress:
+def chunk_reporter(
+    progress: Progress | None, partial: Any, within: tuple[float, float] = (0.0, 1.0), prefix: str = ""
+) -> ChunkProgress:
     """A training helper's ``progress(done, total)`` as a measurement's report.
 
     The fraction runs from within[0] to within[1] as done goes from 0 to total;

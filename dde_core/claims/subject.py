@@ -33,11 +33,18 @@ class Subject:
     source: str
 
     @classmethod
-    def from_experiment(cls, experiment: Any) -> "Subject":
+    def from_experiment(cls, experiment: Any) -> Subject:
         """The playground's ``Experiment`` (model, points, config, grid) as a subject."""
         config = experiment.config
-        return cls(experiment.model, experiment.points, float(config.sigma), config.dataset,
-                   int(config.data_seed), experiment.grid, "playground")
+        return cls(
+            experiment.model,
+            experiment.points,
+            float(config.sigma),
+            config.dataset,
+            int(config.data_seed),
+            experiment.grid,
+            "playground",
+        )
 
     @property
     def steps(self) -> int:
@@ -46,12 +53,17 @@ class Subject:
     def quadrature_grid(self, n: int = 200) -> Grid:
         """An n × n grid over the view box widened by 4σ on every side, so it holds the KDE's mass."""
         pad = 4.0 * self.sigma
-        return Grid((self.grid.x_range[0] - pad, self.grid.x_range[1] + pad),
-                    (self.grid.y_range[0] - pad, self.grid.y_range[1] + pad), n)
+        return Grid(
+            (self.grid.x_range[0] - pad, self.grid.x_range[1] + pad),
+            (self.grid.y_range[0] - pad, self.grid.y_range[1] + pad),
+            n,
+        )
 
     def test_points(self, n: int, seed: int = 1_000_003) -> np.ndarray:
         """n fresh samples (n, 2) of the toy distribution, from a seed apart from the training seed."""
         if self.dataset not in datasets.names():
-            raise InputError(f"Fresh held-out samples need a toy distribution, but this model was trained on "
-                             f"{self.dataset!r}, which has no sampler. Train a model on a toy distribution instead.")
+            raise InputError(
+                f"Fresh held-out samples need a toy distribution, but this model was trained on "
+                f"{self.dataset!r}, which has no sampler. Train a model on a toy distribution instead."
+            )
         return datasets.sample(self.dataset, n, seed=self.data_seed + seed).astype(np.float64)

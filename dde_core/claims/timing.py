@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import math
 import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, fields
 from pathlib import Path
-from typing import Any, Callable, Sequence
+from typing import Any
 
 import numpy as np
 
@@ -25,8 +26,17 @@ from ..validation import check_points, check_positive_float, check_positive_int,
 from .progress import Progress, StopCheck, report, stopped
 
 __all__ = [
-    "TIMING_SIZES", "REPEAT_SECONDS", "Timed", "time_calls", "TimingRow", "TimingReport", "inference_timings",
-    "Crossover", "crossover", "BenchTiming", "read_timing_json",
+    "TIMING_SIZES",
+    "REPEAT_SECONDS",
+    "Timed",
+    "time_calls",
+    "TimingRow",
+    "TimingReport",
+    "inference_timings",
+    "Crossover",
+    "crossover",
+    "BenchTiming",
+    "read_timing_json",
 ]
 
 TIMING_SIZES = (100, 1_000, 10_000, 100_000, 1_000_000)
@@ -88,7 +98,7 @@ class TimingRow:
         return getattr(self, f"{method}_seconds")
 
     @classmethod
-    def from_dict(cls, row: Any) -> "TimingRow":
+    def from_dict(cls, row: Any) -> TimingRow:
         """A row as stored in JSON (``dataclasses.asdict``), its D and times checked; unknown keys are ignored."""
         names = {f.name for f in fields(cls)}
         try:
@@ -133,8 +143,9 @@ def _predicted(rows: list[TimingRow], method: str, D: int, repeats: int) -> floa
     return call * min(repeats, max(1, math.ceil(REPEAT_SECONDS / call)))
 
 
-def _time_row(model: DDE, X: np.ndarray, sigma: float, queries: np.ndarray, repeats: int,
-              scipy_allowed: bool) -> TimingRow:
+def _time_row(
+    model: DDE, X: np.ndarray, sigma: float, queries: np.ndarray, repeats: int, scipy_allowed: bool
+) -> TimingRow:
     """Time the three evaluators of log p at ``queries`` (m, d) for training points X (D, d)."""
     model.log_density(queries)  # warm-up: XLA compiles for this padded shape
     dde = time_calls(lambda: model.log_density(queries), max(repeats, 5))
@@ -144,8 +155,9 @@ def _time_row(model: DDE, X: np.ndarray, sigma: float, queries: np.ndarray, repe
     kde = time_calls(lambda: ours.log_density(queries), repeats)
     calls = {"dde": dde.calls, "kde": kde.calls, "scipy": 0}
     if not scipy_allowed:
-        return TimingRow(len(X), dde.best, kde.best, None, calls, None,
-                         "scipy skipped: predicted to overrun the budget")
+        return TimingRow(
+            len(X), dde.best, kde.best, None, calls, None, "scipy skipped: predicted to overrun the budget"
+        )
     theirs = scipy_isotropic_kde(X, sigma)
     difference = float(np.abs(theirs.logpdf(probe.T) - ours.log_density(probe)).max())
     scipy = time_calls(lambda: theirs.logpdf(queries.T), repeats)
@@ -195,8 +207,9 @@ def inference_timings(
             result.skipped = [[size, "predicted to overrun the time budget"] for size in sizes[i:]]
             break
         report(progress, i / len(sizes), f"D = {D:,}: timing DDE, KDE and scipy…", result)
-        scipy_allowed = (used + kde_seconds + _predicted(result.rows, "scipy", D, repeats) <= budget_seconds
-                         and all(r.scipy_seconds is not None for r in result.rows))
+        scipy_allowed = used + kde_seconds + _predicted(result.rows, "scipy", D, repeats) <= budget_seconds and all(
+            r.scipy_seconds is not None for r in result.rows
+        )
         X = source.sample(D, seed=seed + i)
         result.rows.append(_time_row(model, X, sigma, queries, repeats, scipy_allowed))
         result.seconds_used = time.perf_counter() - start
@@ -232,8 +245,7 @@ def crossover(rows: Sequence[TimingRow], slow: str = "kde", fast: str = "dde") -
     first above: log D* = log D₀ + (0 − r₀)(log D₁ − log D₀)/(r₁ − r₀).
     Rows lacking either time are ignored.
     """
-    usable = sorted((r for r in rows if r.seconds(slow) is not None and r.seconds(fast) is not None),
-                    key=lambda r: r.D)
+    usable = sorted((r for r in rows if r.seconds(slow) is not None and r.seconds(fast) is not None), key=lambda r: r.D)
     if not usable:
         raise InputError(f"No row has both {slow} and {fast} times; run the timing first.")
     logs = [(math.log(r.D), math.log(r.seconds(slow) / r.seconds(fast))) for r in usable]
@@ -276,5 +288,6 @@ def read_timing_json(path: str | Path) -> BenchTiming | None:
     except InputError as error:
         raise InputError(f"{path.name}: {error} Run `python bench/bench_claims.py` again.") from None
     settings, machine = (data.get(key) for key in ("settings", "machine"))
-    return BenchTiming(rows, settings if isinstance(settings, dict) else {},
-                       machine if isinstance(machine, dict) else {})
+    return BenchTiming(
+        rows, settings if isinstance(settings, dict) else {}, machine if isinstance(machine, dict) else {}
+    )
