@@ -15,8 +15,6 @@ configure_tensorflow()  # before anything imports TensorFlow (app.py does the sa
 import streamlit as st  # noqa: E402
 from streamlit.runtime.scriptrunner import script_runner  # noqa: E402
 
-from dde_app.widget_state import keep_all  # noqa: E402
-
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 
 # After every run, fragment runs included, Streamlit calls keras.backend.clear_session():
@@ -28,7 +26,6 @@ script_runner._clean_problem_modules = lambda: None
 # The page icon is a file of the app's: a ":material/…:" icon would make every visitor's
 # browser fetch it from a public font server (an offline classroom sees a failed request).
 st.set_page_config(page_title="DDE Playground", page_icon=str(ICON), layout="wide")
-keep_all()  # widget values survive a visit to another page (dde_app/widget_state.py)
 pages = [
     st.Page("app_pages/playground.py", title="Playground", icon=":material/tune:", default=True),
     st.Page("app_pages/sampling.py", title="Sampling", icon=":material/scatter_plot:"),

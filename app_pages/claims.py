@@ -16,6 +16,7 @@ import streamlit as st
 
 from dde_app import widget_state
 from dde_app.charts import chart
+from dde_app.widget_state import KEEP
 from dde_core import DDE, claims, datasets
 from dde_core.errors import InputError
 from dde_core.grid import Grid
@@ -152,6 +153,7 @@ def train_here() -> None:
         "Distribution",
         datasets.names(),
         key="claims_dist",
+        persist_state=KEEP,
         help="8gaussians and checkerboard have a known best log-likelihood.",
     )
     columns[1].number_input(
@@ -159,15 +161,17 @@ def train_here() -> None:
         step=0.05,
         format="%.3f",
         key="claims_sigma",
+        persist_state=KEEP,
         help=f"Noise level / KDE bandwidth, {SIGMA_RANGE[0]:g} to {SIGMA_RANGE[1]:g}.",
     )
-    columns[2].number_input("Samples", 200, 50_000, step=500, key="claims_n")
+    columns[2].number_input("Samples", 200, 50_000, step=500, key="claims_n", persist_state=KEEP)
     columns[3].number_input(
         "Training steps",
         10,
         20_000,
         step=100,
         key="claims_steps",
+        persist_state=KEEP,
         help="About 100 steps per second on 2 CPU cores (batch 2048).",
     )
     try:
@@ -201,8 +205,7 @@ def choose_subject() -> claims.Subject | None:
     options = (["Playground model"] if playground else []) + ["Train one here"]
     if state.get("claims_source") not in options:
         state.claims_source = options[0]
-    widget_state.keep(["claims_source"])
-    source = st.radio("Model to test", options, key="claims_source", horizontal=True)
+    source = st.radio("Model to test", options, key="claims_source", persist_state=KEEP, horizontal=True)
     if source == "Playground model" and playground is not None:
         return playground
     with st.container(border=True):
@@ -231,13 +234,16 @@ def timing_section(subject: claims.Subject) -> None:
         "(drawn from the KDE of your data)."
     )
     columns = st.columns(3)
-    columns[0].select_slider("Largest D", claims.TIMING_SIZES, key="claims_max_d", format_func=lambda v: f"{v:,}")
+    columns[0].select_slider(
+        "Largest D", claims.TIMING_SIZES, key="claims_max_d", persist_state=KEEP, format_func=lambda v: f"{v:,}"
+    )
     columns[1].number_input(
         "Time budget (s)",
         1.0,
         RUN_BUDGET_SECONDS,
         step=5.0,
         key="claims_budget",
+        persist_state=KEEP,
         help="Sizes predicted to overrun it are skipped (scipy first).",
     )
     columns[2].number_input(
@@ -246,6 +252,7 @@ def timing_section(subject: claims.Subject) -> None:
         200,
         step=4,
         key="claims_query_n",
+        persist_state=KEEP,
         help="Queries: an n×n grid over the view box (32 → 1,024, as in the bench).",
     )
     sizes = [D for D in claims.TIMING_SIZES if D <= state.claims_max_d]
@@ -359,14 +366,15 @@ def likelihood_section(subject: claims.Subject) -> None:
     if optimum is None:
         st.caption(f"No analytic optimum is known for {subject.dataset!r}; 8gaussians and checkerboard have one.")
     columns = st.columns(3)
-    columns[0].number_input("Held-out points", 100, 100_000, step=1_000, key="claims_n_test")
-    columns[1].number_input("Importance draws", 1_000, 200_000, step=5_000, key="claims_n_is")
+    columns[0].number_input("Held-out points", 100, 100_000, step=1_000, key="claims_n_test", persist_state=KEEP)
+    columns[1].number_input("Importance draws", 1_000, 200_000, step=5_000, key="claims_n_is", persist_state=KEEP)
     columns[2].number_input(
         "Quadrature grid side",
         50,
         400,
         step=50,
         key="claims_quad_n",
+        persist_state=KEEP,
         help="Over the view box widened by 4σ on every side.",
     )
     if st.button("Measure held-out log-likelihood", key="claims_ll_run", type="primary"):
@@ -445,13 +453,14 @@ def sweep_section(subject: claims.Subject, optimum: float | None) -> None:
         "its own smoothing helped on new data."
     )
     columns = st.columns([3, 1])
-    columns[0].multiselect("σ values", SIGMA_CHOICES, key="claims_sweep_sigmas")
+    columns[0].multiselect("σ values", SIGMA_CHOICES, key="claims_sweep_sigmas", persist_state=KEEP)
     columns[1].number_input(
         "Steps per σ",
         10,
         5_000,
         step=100,
         key="claims_sweep_steps",
+        persist_state=KEEP,
         help="About 60 s for 6 values at 500 steps on 2 CPU cores.",
     )
 
@@ -508,11 +517,12 @@ def field_section(subject: claims.Subject) -> None:
         20_000,
         step=100,
         key="claims_direct_steps",
+        persist_state=KEEP,
         help="Same settings, data and σ as the DDE; only the parametrisation differs.",
     )
-    columns[1].number_input("Loop centre x₁", step=0.25, key="claims_loop_x")
-    columns[2].number_input("Loop centre x₂", step=0.25, key="claims_loop_y")
-    columns[3].number_input("Loop radius", step=0.25, key="claims_loop_r")
+    columns[1].number_input("Loop centre x₁", step=0.25, key="claims_loop_x", persist_state=KEEP)
+    columns[2].number_input("Loop centre x₂", step=0.25, key="claims_loop_y", persist_state=KEEP)
+    columns[3].number_input("Loop radius", step=0.25, key="claims_loop_r", persist_state=KEEP)
 
     def work(progress):
         net = ScoreNetwork(**{**subject.model.get_params(), "steps": int(state.claims_direct_steps)})

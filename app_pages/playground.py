@@ -12,6 +12,7 @@ from dde_app.live_view import POLL_SECONDS, dde_panel_figure, poll_path
 from dde_app.session import PlaygroundSession, changed_fields
 from dde_app.sharing import Setup, read_query, to_query
 from dde_app.text import plain
+from dde_app.widget_state import KEEP
 from dde_core import datasets
 from dde_core.errors import InputError
 from dde_core.experiment import Config
@@ -55,7 +56,6 @@ if "playground" not in state:
         if reading.notes
         else None
     )
-widget_state.keep(WIDGETS)
 widget_state.remember({"w_noisy": False, "w_csv_std": True, "w_csv_points": DEFAULT_UPLOAD_POINTS})
 session: PlaygroundSession = state.playground
 
@@ -65,17 +65,36 @@ def control(setting: Setting, options: list | None = None):
     """The sidebar control of ``setting`` (its kind, label, help and values from the table)."""
     key, sidebar = f"w_{setting.key}", st.sidebar
     if setting.control == "select":
-        return sidebar.selectbox(setting.label, options or list(setting.choices), key=key, help=setting.help)
+        return sidebar.selectbox(
+            setting.label, options or list(setting.choices), key=key, persist_state=KEEP, help=setting.help
+        )
     if setting.control == "select_slider":
         return sidebar.select_slider(
-            setting.label, options=setting.choices, key=key, help=setting.help, format_func=lambda v: f"{v:g}"
+            setting.label,
+            options=setting.choices,
+            key=key,
+            persist_state=KEEP,
+            help=setting.help,
+            format_func=lambda v: f"{v:g}",
         )
     if setting.control == "slider":
         return sidebar.slider(
-            setting.label, int(setting.low), int(setting.high), step=setting.step, key=key, help=setting.help
+            setting.label,
+            int(setting.low),
+            int(setting.high),
+            step=setting.step,
+            key=key,
+            persist_state=KEEP,
+            help=setting.help,
         )
     return sidebar.number_input(
-        setting.label, int(setting.low), int(setting.high), step=setting.step, key=key, help=setting.help
+        setting.label,
+        int(setting.low),
+        int(setting.high),
+        step=setting.step,
+        key=key,
+        persist_state=KEEP,
+        help=setting.help,
     )
 
 
@@ -132,12 +151,12 @@ def upload_points():
         names = table.column_names
         if state.get("w_csv_x") not in names or state.get("w_csv_y") not in names:
             state.w_csv_x, state.w_csv_y = names[0], names[min(1, len(names) - 1)]
-        widget_state.keep(["w_csv_x", "w_csv_y"])
-        x = st.sidebar.selectbox("x column", names, key="w_csv_x")
-        y = st.sidebar.selectbox("y column", names, key="w_csv_y")
+        x = st.sidebar.selectbox("x column", names, key="w_csv_x", persist_state=KEEP)
+        y = st.sidebar.selectbox("y column", names, key="w_csv_y", persist_state=KEEP)
         standardize = st.sidebar.checkbox(
             "Standardise (mean 0, std 1)",
             key="w_csv_std",
+            persist_state=KEEP,
             help="Recommended when the columns have very different scales.",
         )
         most = st.sidebar.number_input(
@@ -146,6 +165,7 @@ def upload_points():
             MAX_TRAINING_POINTS,
             step=1000,
             key="w_csv_points",
+            persist_state=KEEP,
             help=f"Files with more rows are subsampled at random (seed 0) to this many points; at most "
             f"{MAX_TRAINING_POINTS:,}, so that building a model stays within a few seconds.",
         )
@@ -337,7 +357,7 @@ controls[2].button(
     icon=":material/restart_alt:",
     help="A new untrained model with the same settings and data.",
 )
-show_noisy = controls[3].toggle("Show noisy data x + σ·η", key="w_noisy")
+show_noisy = controls[3].toggle("Show noisy data x + σ·η", key="w_noisy", persist_state=KEEP)
 
 zmax = experiment.zmax
 sigma_text = f"σ = {experiment.config.sigma:g}"

@@ -9,6 +9,7 @@ import streamlit as st
 
 from dde_app import widget_state
 from dde_app.charts import chart
+from dde_app.widget_state import KEEP
 from dde_core import datasets
 from dde_core.comparison import (
     INITIALISATIONS,
@@ -34,7 +35,7 @@ LADDER_STEPS = 1000  # training steps of each extra DDE of an annealing ladder
 state = st.session_state
 widget_state.remember(
     {
-        "sampling_dist": "8gaussians",
+        "sampling_dist": "2spirals",
         "sampling_sigma": 0.2,
         "sampling_steps": 1500,
         "sampling_sampler": SAMPLERS[0],
@@ -68,14 +69,15 @@ def playground_experiment() -> Experiment | None:
 def train_here() -> None:
     with st.form("sampling_train"):
         columns = st.columns(3)
-        dist = columns[0].selectbox("Distribution", datasets.names(), key="sampling_dist")
-        sigma = columns[1].select_slider("σ", SIGMA_CHOICES, key="sampling_sigma")
+        dist = columns[0].selectbox("Distribution", datasets.names(), key="sampling_dist", persist_state=KEEP)
+        sigma = columns[1].select_slider("σ", SIGMA_CHOICES, key="sampling_sigma", persist_state=KEEP)
         steps = columns[2].number_input(
             "Training steps",
             100,
             20_000,
             step=100,
             key="sampling_steps",
+            persist_state=KEEP,
             help="About 100 to 150 steps a second on 2 CPU cores.",
         )
         if st.form_submit_button("Train a model here", type="primary"):
@@ -100,8 +102,7 @@ from_playground = playground_experiment()
 sources = (["The playground's model"] if from_playground else []) + ["A model trained here"]
 if state.get("sampling_source") not in sources:
     state.sampling_source = sources[0]
-widget_state.keep(["sampling_source"])
-source = st.radio("Model", sources, horizontal=True, key="sampling_source")
+source = st.radio("Model", sources, horizontal=True, key="sampling_source", persist_state=KEEP)
 if source == "A model trained here":
     train_here()
     experiment = state.get("sampling_experiment")
@@ -118,18 +119,27 @@ st.caption(
 
 # ---- sampler settings --------------------------------------------------------------------
 columns = st.columns(6)
-sampler = columns[0].selectbox("Sampler", SAMPLERS, key="sampling_sampler")
+sampler = columns[0].selectbox("Sampler", SAMPLERS, key="sampling_sampler", persist_state=KEEP)
 step_label = "ε (last level's step)" if sampler == "Annealed Langevin" else "Step size τ"
-step_size = columns[1].select_slider(step_label, STEP_CHOICES, key="sampling_tau", format_func=lambda v: f"{v:g}")
-n_steps = columns[2].number_input(
-    "Steps" + (" per level" if sampler == "Annealed Langevin" else ""), 1, 5000, step=50, key="sampling_n_steps"
+step_size = columns[1].select_slider(
+    step_label, STEP_CHOICES, key="sampling_tau", persist_state=KEEP, format_func=lambda v: f"{v:g}"
 )
-n_chains = columns[3].number_input("Chains", 2, 20_000, step=100, key="sampling_chains")
-init = columns[4].selectbox("Start from", INITIALISATIONS, key="sampling_init")
-seed = columns[5].number_input("Seed", 0, 10_000, key="sampling_seed")
+n_steps = columns[2].number_input(
+    "Steps" + (" per level" if sampler == "Annealed Langevin" else ""),
+    1,
+    5000,
+    step=50,
+    key="sampling_n_steps",
+    persist_state=KEEP,
+)
+n_chains = columns[3].number_input("Chains", 2, 20_000, step=100, key="sampling_chains", persist_state=KEEP)
+init = columns[4].selectbox("Start from", INITIALISATIONS, key="sampling_init", persist_state=KEEP)
+seed = columns[5].number_input("Seed", 0, 10_000, key="sampling_seed", persist_state=KEEP)
 n_levels = 4
 if sampler == "Annealed Langevin":
-    n_levels = st.slider("Noise levels (σ ladder, ratio 2, ending at the model's σ)", 2, 6, key="sampling_levels")
+    n_levels = st.slider(
+        "Noise levels (σ ladder, ratio 2, ending at the model's σ)", 2, 6, key="sampling_levels", persist_state=KEEP
+    )
 box = (float(experiment.grid.x_range[0]), float(experiment.grid.x_range[1]))
 settings = SamplerSettings(sampler, float(step_size), int(n_steps), int(n_chains), init, int(seed), box, int(n_levels))
 

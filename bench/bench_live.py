@@ -9,7 +9,7 @@ Measured in one run, one after the other so they do not share the CPU:
    frame trains), steps/s of the training calls alone;
 2. engine frame: one frame without a browser, split into its parts: training and measuring
    against the KDE (the session's trainer thread), then building and serialising the frame
-   the live panel fetches (app_pages/live_view.py);
+   the live panel fetches (dde_app/live_view.py);
 3. browser: ``streamlit run app.py`` driven by Debian's chromium; press Play and, for
    ``--seconds``, record each new step shown in the DDE panel's title ("step N"): new values
    per second are the frames the person sees, the step difference over the wall time is the
@@ -28,18 +28,17 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
-from app_pages.tensorflow_setup import configure_tensorflow  # noqa: E402
+from dde_app.tensorflow_setup import configure_tensorflow  # noqa: E402
 
 configure_tensorflow()  # the app's TensorFlow settings: "headless" is the same trainer, minus the page
 
 import common  # noqa: F401, E402  (quiets TensorFlow)
 import numpy as np  # noqa: E402
 
-from dde_core.animation import frame_from_view  # noqa: E402
+from dde_app.session import PlaygroundSession  # noqa: E402
 from dde_core.experiment import Config, Experiment  # noqa: E402
-from dde_core.session import PlaygroundSession  # noqa: E402
+from dde_viz.animation import frame_from_view  # noqa: E402
 from tests.browser.harness import chromium, streamlit_server, wait_for_app  # noqa: E402
-
 
 
 def headless_steps_per_second(spf: int, frames: int) -> float:
@@ -56,7 +55,7 @@ def engine_frame_seconds(spf: int, frames: int) -> dict:
     """Median seconds of each part of a frame, as the app makes and serves it."""
     import plotly.io
 
-    from app_pages.live_view import dde_panel_figure
+    from dde_app.live_view import dde_panel_figure
 
     session = PlaygroundSession()
     experiment = session.start(Config())
@@ -143,15 +142,21 @@ def browser_rates(spf: int, seconds: float) -> dict:
         cpu_before = {name: _cpu_seconds(pids) for name, pids in processes.items()}
         start = time.perf_counter()
         time.sleep(seconds)
-        cores = {f"{name}_cores": (_cpu_seconds(pids) - cpu_before[name]) / (time.perf_counter() - start)
-                 for name, pids in processes.items()}
+        cores = {
+            f"{name}_cores": (_cpu_seconds(pids) - cpu_before[name]) / (time.perf_counter() - start)
+            for name, pids in processes.items()
+        }
         seen = page.evaluate("() => window.__frames")
         page.get_by_role("button", name="Pause").click()
     if len(seen) < 2:
         return {"frames_per_second": 0.0, "steps_per_second": 0.0, "frames": len(seen), **cores}
     elapsed = seen[-1][0] - seen[0][0]
-    return {"frames_per_second": (len(seen) - 1) / elapsed,
-            "steps_per_second": (seen[-1][1] - seen[0][1]) / elapsed, "frames": len(seen), **cores}
+    return {
+        "frames_per_second": (len(seen) - 1) / elapsed,
+        "steps_per_second": (seen[-1][1] - seen[0][1]) / elapsed,
+        "frames": len(seen),
+        **cores,
+    }
 
 
 def main() -> None:
@@ -160,7 +165,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=15.0, help="browser measurement time")
     parser.add_argument("--quick", action="store_true")
     args = parser.parse_args()
-    from dde_core.sharing import Setup
+    from dde_app.sharing import Setup
 
     spf = args.spf or Setup().steps_per_frame
     seconds = 5.0 if args.quick else args.seconds
@@ -171,17 +176,32 @@ def main() -> None:
     frame = engine_frame_seconds(spf, 5 if args.quick else 20)
     browser = browser_rates(spf, seconds)
     kept = browser["steps_per_second"] / headless
-    common.print_table(["part of one frame (engine, no browser)", "median ms"],
-                       [[name, f"{1000 * value:.1f}"] for name, value in frame.items()])
+    common.print_table(
+        ["part of one frame (engine, no browser)", "median ms"],
+        [[name, f"{1000 * value:.1f}"] for name, value in frame.items()],
+    )
     print(f"Steps per frame: {spf}. Headless training: {headless:.0f} steps/s.")
-    print(f"Browser: {browser['frames_per_second']:.2f} frames/s (target ≥ 5), "
-          f"{browser['steps_per_second']:.0f} steps/s = {100 * kept:.0f}% of headless (target ≥ 60%), "
-          f"{browser['frames']} frames seen in {seconds:.0f} s.")
-    print(f"CPU meanwhile: server {browser['server_cores']:.2f} cores (training included), "
-          f"chromium {browser['chromium_cores']:.2f} cores, of {os.cpu_count()}.")
-    common.write_json("live", {"machine": info, "command": common.command_line(), "spf": spf,
-                               "headless_steps_per_second": headless, "engine_frame_seconds": frame,
-                               "browser": browser, "fraction_of_headless": kept})
+    print(
+        f"Browser: {browser['frames_per_second']:.2f} frames/s (target ≥ 5), "
+        f"{browser['steps_per_second']:.0f} steps/s = {100 * kept:.0f}% of headless (target ≥ 60%), "
+        f"{browser['frames']} frames seen in {seconds:.0f} s."
+    )
+    print(
+        f"CPU meanwhile: server {browser['server_cores']:.2f} cores (training included), "
+        f"chromium {browser['chromium_cores']:.2f} cores, of {os.cpu_count()}."
+    )
+    common.write_json(
+        "live",
+        {
+            "machine": info,
+            "command": common.command_line(),
+            "spf": spf,
+            "headless_steps_per_second": headless,
+            "engine_frame_seconds": frame,
+            "browser": browser,
+            "fraction_of_headless": kept,
+        },
+    )
 
 
 if __name__ == "__main__":

@@ -1,5 +1,8 @@
 """Fixtures for the real-browser tests: one Streamlit server and one chromium per test session.
 
+The server is the app started as README.md says, `make app` (on a free port), through
+harness.streamlit_server, the one function the benchmarks use too.
+
 Playwright's own browser download cannot work here, so the tests drive Debian's chromium
 (/usr/bin/chromium) through the plain ``playwright.sync_api``. Each test gets a fresh browser
 context (no shared cookies or storage), so each test is a new Streamlit session.
@@ -7,6 +10,7 @@ context (no shared cookies or storage), so each test is a new Streamlit session.
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -26,7 +30,8 @@ def artifacts() -> Path:
 
 @pytest.fixture(scope="session")
 def app_url(artifacts):
-    """Base URL of a `streamlit run app.py` started for this test session (stopped at the end)."""
+    """Base URL of the app started as README.md says (`make app`, harness.streamlit_server)
+    for this test session; stopped, with every process it started, at the end."""
     try:
         with streamlit_server(artifacts / "browser-streamlit-server.log") as url:
             yield url
@@ -40,9 +45,21 @@ def browser():
         yield launched
 
 
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item, so fixtures can tell that the test failed."""
+    report = yield
+    setattr(item, f"report_{report.when}", report)
+    return report
+
+
 @pytest.fixture
-def new_page(browser, app_url):
-    """Factory: a page in a fresh browser context (a new Streamlit session); all closed after the test."""
+def new_page(request, browser, app_url, artifacts):
+    """Factory: a page in a fresh browser context (a new Streamlit session); all closed after the test.
+
+    When the test fails, every page it opened is saved first, as
+    test-artifacts/browser-FAILED-<test>-<n>.png: what the page showed at the failure.
+    """
     contexts = []
 
     def make():
@@ -52,6 +69,15 @@ def new_page(browser, app_url):
         return context.new_page()
 
     yield make
+    report = getattr(request.node, "report_call", None)
+    if report is not None and report.failed:
+        name = re.sub(r"[^A-Za-z0-9_.-]+", "-", request.node.name).strip("-")
+        pages = [page for context in contexts for page in context.pages]
+        for number, page in enumerate(pages, 1):
+            try:
+                page.screenshot(path=str(artifacts / f"browser-FAILED-{name}-{number}.png"), timeout=10_000)
+            except Exception:  # noqa: BLE001  a page that cannot be drawn any more: nothing to save
+                pass
     for context in contexts:
         context.close()
 

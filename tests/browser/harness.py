@@ -1,4 +1,9 @@
-"""Start the app and a browser: shared by the browser tests and bench/bench_live.py.
+"""Start the app and a browser: shared by the browser tests and the benchmarks
+(bench/bench_live.py, bench/bench_idle.py).
+
+The app is started exactly as README.md says, ``make app`` (scripts/setup.sh, then
+``streamlit run app.py``), on a free port: every server setting (headless, file watcher,
+usage statistics...) comes from .streamlit/config.toml, as for a person running the app.
 
 Playwright's own browser download cannot work here, so Debian's chromium
 (/usr/bin/chromium) is driven through the plain ``playwright.sync_api``.
@@ -8,13 +13,13 @@ from __future__ import annotations
 
 import contextlib
 import os
+import signal
 import socket
 import subprocess
-import sys
 import time
 import urllib.request
+from collections.abc import Iterator
 from pathlib import Path
-from typing import Iterator
 
 CHROMIUM = Path("/usr/bin/chromium")
 APP_DIR = Path(__file__).resolve().parents[2]
@@ -26,7 +31,10 @@ CHROMIUM_ARGS = [
     "--disable-sync",
     "--no-first-run",
 ]
-SERVER_START_TIMEOUT = 60  # seconds until /_stcore/health answers
+# Seconds until /_stcore/health answers: `make app` first runs scripts/setup.sh, which may run
+# pip for a while when the requirements changed, then streamlit imports the app.
+SERVER_START_TIMEOUT = 240
+STOP_TIMEOUT = 15  # seconds between SIGTERM and SIGKILL to the server's process group
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 
 
@@ -40,21 +48,47 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
+def _group_alive(pgid: int) -> bool:
+    try:
+        os.killpg(pgid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # a member we may not signal: still alive
+        return True
+    return True
+
+
+def _wait_group_gone(process: subprocess.Popen, pgid: int, timeout: float) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        process.poll()  # reap make itself, so its pid leaves the group
+        if not _group_alive(pgid):
+            return True
+        time.sleep(0.1)
+    process.poll()
+    return not _group_alive(pgid)
+
+
 def _stop(process: subprocess.Popen) -> None:
-    if process.poll() is None:
-        process.terminate()
+    """Stop `make app` and everything it started (its own process group, i.e. streamlit too):
+    SIGTERM, then SIGKILL after STOP_TIMEOUT seconds."""
+    pgid = process.pid  # start_new_session=True: make leads its own session and group
+    for sig, timeout in ((signal.SIGTERM, STOP_TIMEOUT), (signal.SIGKILL, STOP_TIMEOUT)):
         try:
-            process.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=15)
+            os.killpg(pgid, sig)
+        except ProcessLookupError:
+            break
+        if _wait_group_gone(process, pgid, timeout):
+            break
+    with contextlib.suppress(subprocess.TimeoutExpired):
+        process.wait(timeout=5)
 
 
 def _wait_healthy(process: subprocess.Popen, url: str, log_path: Path) -> None:
     deadline = time.monotonic() + SERVER_START_TIMEOUT
     while True:
         if process.poll() is not None:
-            raise ServerError(f"streamlit exited with code {process.returncode}; see {log_path}")
+            raise ServerError(f"`make app` exited with code {process.returncode}; see {log_path}")
         try:
             with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as response:
                 if response.status == 200:
@@ -62,26 +96,51 @@ def _wait_healthy(process: subprocess.Popen, url: str, log_path: Path) -> None:
         except OSError:
             pass
         if time.monotonic() > deadline:
-            raise ServerError(f"streamlit did not answer /_stcore/health within "
-                              f"{SERVER_START_TIMEOUT} s; see {log_path}")
+            raise ServerError(
+                f"streamlit did not answer /_stcore/health within {SERVER_START_TIMEOUT} s; see {log_path}"
+            )
         time.sleep(0.3)
 
 
+class ServerURL(str):
+    """The server's base URL (a plain ``str``), plus what the benchmarks measure."""
+
+    pgid: int  # process group of `make app` and the streamlit server it started
+    log_path: Path
+
+    def __new__(cls, url: str, pgid: int, log_path: Path) -> ServerURL:
+        self = super().__new__(cls, url)
+        self.pgid, self.log_path = pgid, log_path
+        return self
+
+
+def server_command(port: int) -> list[str]:
+    """README.md's command for starting the app, on ``port``."""
+    return ["make", "--no-print-directory", "app", f"PORT={port}"]
+
+
 @contextlib.contextmanager
-def streamlit_server(log_path: Path | None = None) -> Iterator[str]:
-    """``streamlit run app.py`` on a free loopback port; yields its base URL, stops it after."""
+def streamlit_server(log_path: Path | None = None) -> Iterator[ServerURL]:
+    """The app started as README.md says (``make app``) on a free port; yields its base URL
+    (with ``.pgid``, the server's process group) and stops the whole group after."""
     port = free_port()
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
     log_path = log_path or Path(os.devnull)
+    log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w") as log:
         process = subprocess.Popen(
-            [sys.executable, "-m", "streamlit", "run", "app.py",
-             "--server.headless", "true", "--server.port", str(port), "--server.address", "127.0.0.1",
-             "--server.fileWatcherType", "none", "--browser.gatherUsageStats", "false"],
-            cwd=APP_DIR, env=env, stdout=log, stderr=subprocess.STDOUT,
+            server_command(port),
+            cwd=APP_DIR,
+            env=env,
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
         )
         try:
-            url = f"http://127.0.0.1:{port}"
+            # Streamlit listens on every interface unless config.toml says otherwise; the
+            # tests and benchmarks talk to it over the loopback address.
+            url = ServerURL(f"http://127.0.0.1:{port}", process.pid, log_path)
             _wait_healthy(process, url, log_path)
             yield url
         finally:
@@ -94,8 +153,7 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True,
-                                             args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:

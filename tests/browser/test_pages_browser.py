@@ -15,8 +15,17 @@ import pytest
 
 from .harness import IDLE
 from .test_playground_browser import (  # the module also skips everything when chromium is missing
-    FIRST_BUILD_MS, assert_no_exception, chart, charts, expect, metrics, open_app, screenshot, step_value,
-    wait_for_chart, wait_for_step,
+    FIRST_BUILD_MS,
+    assert_no_exception,
+    chart,
+    charts,
+    expect,
+    metrics,
+    open_app,
+    screenshot,
+    step_value,
+    wait_for_chart,
+    wait_for_step,
 )
 
 TRAIN_MS = 180_000  # first page load (TensorFlow import) plus a short training
@@ -33,6 +42,7 @@ _SUBPLOT_TITLES_JS = """part => {
 
 
 # ---- page helpers (those shared with the playground tests are imported above) -------------------
+
 
 def keyed(page, key: str):
     """The element created with ``key=key`` (Streamlit gives it the CSS class st-key-<key>)."""
@@ -113,9 +123,16 @@ def open_fresh(page, url: str, heading: str, source_key: str, offered: str, abse
 
 # ---- Sampling ---------------------------------------------------------------------------------
 
+
 def test_sampling_trains_here_and_runs_both_samplers(page, app_url, artifacts):
-    open_fresh(page, f"{app_url}/sampling", "Sampling with Langevin dynamics", "sampling_source",
-               offered="A model trained here", absent="The playground's model")
+    open_fresh(
+        page,
+        f"{app_url}/sampling",
+        "Sampling with Langevin dynamics",
+        "sampling_source",
+        offered="A model trained here",
+        absent="The playground's model",
+    )
     expect(page.get_by_test_id("stAlert").filter(has_text="Train a model here")).to_be_visible()
 
     set_number(page, "sampling_steps", 300)
@@ -164,8 +181,9 @@ def test_sampling_uses_the_playground_model(page, app_url, artifacts):
     expect(source.get_by_role("radio", name="The playground's model")).to_be_checked()
     expect(source).to_contain_text("A model trained here")
     caption = page.get_by_text("Model: DDE on")
-    expect(caption).to_contain_text(f"Model: DDE on 2spirals, σ = 0.2, {steps:,} training steps, "
-                                    "10,000 training points")
+    expect(caption).to_contain_text(
+        f"Model: DDE on 2spirals, σ = 0.2, {steps:,} training steps, 10,000 training points"
+    )
     expect(page.get_by_role("button", name="Train a model here")).to_have_count(0)
     assert_no_exception(page)
     screenshot(page, artifacts, "sampling-02-playground-model")
@@ -173,10 +191,17 @@ def test_sampling_uses_the_playground_model(page, app_url, artifacts):
 
 # ---- Claims -----------------------------------------------------------------------------------
 
+
 def train_claims_model(page, app_url) -> None:
     """Open /claims in a fresh session (no model, no tabs) and train its own tiny DDE there."""
-    open_fresh(page, f"{app_url}/claims", "Claims: the DDE's promises, measured", "claims_source",
-               offered="Train one here", absent="Playground model")
+    open_fresh(
+        page,
+        f"{app_url}/claims",
+        "Claims: the DDE's promises, measured",
+        "claims_source",
+        offered="Train one here",
+        absent="Playground model",
+    )
     expect(page.get_by_role("tab")).to_have_count(0)
 
     set_number(page, "claims_n", 1000)
@@ -237,8 +262,7 @@ def test_claims_measures_each_claim(page, app_url, artifacts):
     assert len(before) == 1 and before[0].startswith("DDE ∇f: ∮ s·dl = "), before  # no direct network yet
     set_number(page, "claims_direct_steps", 50)
     press(page, "claims_direct_run")
-    page.wait_for_function(f"part => ({_SUBPLOT_TITLES_JS})(part)?.length === 2", arg=field_title,
-                           timeout=MEASURE_MS)
+    page.wait_for_function(f"part => ({_SUBPLOT_TITLES_JS})(part)?.length === 2", arg=field_title, timeout=MEASURE_MS)
     wait_idle(page, MEASURE_MS)
     assert_no_exception(page)
     assert_drawn(page, field_title)

@@ -18,8 +18,9 @@ import pytest
 from .harness import CHROMIUM, IDLE
 
 if not CHROMIUM.exists():
-    pytest.skip(f"Debian's chromium ({CHROMIUM}) is not installed: apt-get install -y chromium",
-                allow_module_level=True)
+    pytest.skip(
+        f"Debian's chromium ({CHROMIUM}) is not installed: apt-get install -y chromium", allow_module_level=True
+    )
 pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
 
 from playwright.sync_api import Page, expect  # noqa: E402
@@ -49,7 +50,8 @@ _CHARTS_JS = """() => [...document.querySelectorAll('.js-plotly-plot')]
         const density = first.z !== undefined ? JSON.stringify(first.z) : (image ? image.source : '');
         return {title: title.replace(/<[^>]*>/g, ''), types: (p.data || []).map(d => d.type),
                 density: density, svg: !!p.querySelector('svg.main-svg'),
-                drawn: p.querySelectorAll('.heatmaplayer image, .layer-above image, .scatterlayer path, canvas').length};
+                drawn: p.querySelectorAll(
+                    '.heatmaplayer image, .layer-above image, .scatterlayer path, canvas').length};
     })"""
 
 
@@ -77,7 +79,9 @@ def wait_for_chart(page: Page, title_part: str, timeout_ms: int = BUILD_MS) -> N
     page.wait_for_function(
         """part => [...document.querySelectorAll('.js-plotly-plot')].some(
                p => p.layout && p.layout.title && (p.layout.title.text || '').includes(part))""",
-        arg=title_part, timeout=timeout_ms)
+        arg=title_part,
+        timeout=timeout_ms,
+    )
 
 
 def wait_for_step(page: Page, predicate_js: str, timeout_ms: int = 30_000) -> None:
@@ -88,7 +92,9 @@ def wait_for_step(page: Page, predicate_js: str, timeout_ms: int = 30_000) -> No
                      if (!m) return false;
                      const step = Number(m.querySelector('[data-testid="stMetricValue"]').innerText.replace(/,/g, ''));
                      return eval(pred); }""",
-        arg=predicate_js, timeout=timeout_ms)
+        arg=predicate_js,
+        timeout=timeout_ms,
+    )
 
 
 def assert_no_exception(page: Page) -> None:
@@ -102,7 +108,8 @@ def alerts(page: Page) -> list[str]:
 
 def sidebar_widget(page: Page, testid: str, label: str):
     return page.locator(f'[data-testid="stSidebar"] [data-testid="{testid}"]').filter(
-        has=page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=True))
+        has=page.get_by_test_id("stWidgetLabel").get_by_text(label, exact=True)
+    )
 
 
 def combobox(page: Page, label: str):
@@ -130,11 +137,13 @@ def choose(page: Page, label: str, option: str) -> None:
 def upload(page: Page, name: str, content: str) -> None:
     uploader = page.get_by_test_id("stFileUploader")
     uploader.locator('input[type="file"]').set_input_files(
-        files=[{"name": name, "mimeType": "text/csv", "buffer": content.encode()}])
+        files=[{"name": name, "mimeType": "text/csv", "buffer": content.encode()}]
+    )
 
 
-def open_app(page: Page, base_url: str, query: str = "", timeout_ms: int = FIRST_BUILD_MS,
-             navigate: bool = True) -> None:
+def open_app(
+    page: Page, base_url: str, query: str = "", timeout_ms: int = FIRST_BUILD_MS, navigate: bool = True
+) -> None:
     """Open the app (unless already navigated) and wait until the first model is built and idle."""
     if navigate:
         page.goto(f"{base_url}/{query}")
@@ -208,7 +217,9 @@ def test_play_trains_live_and_pause_stops(page, app_url, artifacts):
     page.wait_for_function(  # the live panel keeps drawing new frames without a page rerun
         """title => [...document.querySelectorAll('.js-plotly-plot')].some(p => p.layout && p.layout.title
                && p.layout.title.text.startsWith('DDE: exp f') && p.layout.title.text !== title)""",
-        arg=during["title"], timeout=10_000)
+        arg=during["title"],
+        timeout=10_000,
+    )
     later = chart(page, DDE_TITLE)
     assert later["density"] != during["density"], "the DDE density did not change between live frames"
     assert frame_requests.count(200) >= 3 and set(frame_requests) <= {200, 204}, frame_requests
@@ -229,7 +240,8 @@ def test_play_trains_live_and_pause_stops(page, app_url, artifacts):
     assert title.endswith(f"step {first:,}"), (
         f"after Pause the Step metric says {first:,} but the DDE panel says {title!r}: the rerun of "
         "the Pause click read the model while the last live frame was still training it "
-        "(Streamlit's runner.fastReruns starts the rerun in a new thread without waiting)")
+        "(Streamlit's runner.fastReruns starts the rerun in a new thread without waiting)"
+    )
     assert "heatmap" in chart(page, DDE_TITLE)["types"], "paused, the DDE panel should be a heatmap (hover values)"
     assert_no_exception(page)
     screenshot(page, artifacts, "03-paused")
@@ -336,11 +348,14 @@ def test_two_sessions_do_not_interfere(new_page, app_url, artifacts):
     screenshot(second, artifacts, "08-other-session")
 
 
-
 def test_live_panel_says_so_when_frames_cannot_be_fetched(page, app_url, artifacts):
     """As when the app is started without app.py's route: Streamlit answers with its HTML page."""
-    page.route("**/live/**", lambda route: route.fulfill(status=200, content_type="text/html",
-                                                         body="<!doctype html><title>Streamlit</title>"))
+    page.route(
+        "**/live/**",
+        lambda route: route.fulfill(
+            status=200, content_type="text/html", body="<!doctype html><title>Streamlit</title>"
+        ),
+    )
     open_app(page, app_url)
     play_button(page).click()
     note = page.locator(".st-key-dde_panel .live-chart-note")
@@ -361,7 +376,9 @@ def test_step_trains_exactly_one_frame_per_click(page, app_url):
         page.wait_for_selector(IDLE, timeout=30_000)
         time.sleep(1.0)  # a second delivery of the click would land by now
         assert step_value(page) == expected
-        expect(page.locator(".js-plotly-plot .gtitle").filter(has_text=f"{DDE_TITLE}, step {expected}")).to_have_count(1)
+        expect(page.locator(".js-plotly-plot .gtitle").filter(has_text=f"{DDE_TITLE}, step {expected}")).to_have_count(
+            1
+        )
 
 
 def test_static_plotly_fallback_is_served(page, app_url):
