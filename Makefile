@@ -9,6 +9,8 @@ app:
 
 test:
 	scripts/setup.sh dev
+	.venv/bin/ruff check .
+	.venv/bin/ruff format --check .
 	.venv/bin/python -m pytest
 
 demo:

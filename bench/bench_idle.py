@@ -2,7 +2,7 @@
 
 Target (issue "The app"): the server uses less than 15% of one core at idle.
 
-The app is started exactly as README.md says (`make app`, through tests/browser/harness.py,
+The app is started exactly as README.md says (`make app`, through bench/browser_harness.py,
 on a free port); Debian's chromium opens one tab on the Playground and waits until the first
 model is drawn and the page is idle; after a short settling time, for ``--seconds`` the tab
 stays open and untouched while this script reads, from /proc, the CPU time (user + system,
@@ -31,7 +31,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import common  # noqa: E402  (quiets TensorFlow, finds the project)
 
-from tests.browser.harness import chromium, server_command, streamlit_server, wait_for_app  # noqa: E402
+from bench.browser_harness import chromium, server_command, streamlit_server, wait_for_app  # noqa: E402
 
 TARGET_SERVER_PERCENT = 15.0
 SETTLE_SECONDS = 5.0  # after the page is idle: the first load's last work (e.g. a late rerun) ends

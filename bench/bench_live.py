@@ -35,10 +35,10 @@ configure_tensorflow()  # the app's TensorFlow settings: "headless" is the same 
 import common  # noqa: F401, E402  (quiets TensorFlow)
 import numpy as np  # noqa: E402
 
+from bench.browser_harness import chromium, streamlit_server, wait_for_app  # noqa: E402
 from dde_app.session import PlaygroundSession  # noqa: E402
 from dde_core.experiment import Config, Experiment  # noqa: E402
 from dde_viz.animation import frame_from_view  # noqa: E402
-from tests.browser.harness import chromium, streamlit_server, wait_for_app  # noqa: E402
 
 
 def headless_steps_per_second(spf: int, frames: int) -> float:

@@ -28,3 +28,12 @@ def trained_spirals(spirals):
 @pytest.fixture
 def rng():
     return np.random.default_rng(12345)
+
+
+def pytest_collection_modifyitems(items):
+    """Each test is marked by its folder (tests/unit, tests/pages, tests/browser), so that for
+    example ``pytest -m "not browser"`` runs everything but the real-browser tests."""
+    for item in items:
+        folder = item.path.parent.name
+        if folder in ("unit", "pages", "browser"):
+            item.add_marker(folder)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import APP_DIR, ServerError, chromium, streamlit_server
+from bench.browser_harness import APP_DIR, ServerError, chromium, streamlit_server
 
 ARTIFACTS = APP_DIR / "test-artifacts"
 VIEWPORT = {"width": 1500, "height": 2000}  # tall: Streamlit scrolls inside its own container

@@ -17,7 +17,8 @@ from urllib.parse import urlsplit
 
 import pytest
 
-from .harness import IDLE
+from bench.browser_harness import IDLE
+
 from .test_playground_browser import (  # the module also skips everything when chromium is missing
     BUILD_MS,
     DDE_TITLE,

@@ -13,7 +13,8 @@ import re
 
 import pytest
 
-from .harness import IDLE
+from bench.browser_harness import IDLE
+
 from .test_playground_browser import (  # the module also skips everything when chromium is missing
     FIRST_BUILD_MS,
     assert_no_exception,

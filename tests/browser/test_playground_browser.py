@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from .harness import CHROMIUM, IDLE
+from bench.browser_harness import CHROMIUM, IDLE
 
 if not CHROMIUM.exists():
     pytest.skip(

@@ -14,7 +14,7 @@ from dde_app.session import PlaygroundSession
 from dde_core import claims
 from dde_core.experiment import Config
 
-PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "claims.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "claims.py")
 
 
 def open_page(**state) -> AppTest:

@@ -9,7 +9,7 @@ from streamlit.testing.v1 import AppTest
 from dde_core.comparison import SamplerSettings, initial_points, quality_table, run_side_by_side
 from dde_core.experiment import Config, Experiment
 
-PAGE = str(Path(__file__).resolve().parents[1] / "app_pages" / "sampling.py")
+PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "sampling.py")
 
 
 @pytest.fixture(scope="module")

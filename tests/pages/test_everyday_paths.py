@@ -21,7 +21,7 @@ from dde_core.settings import SETTINGS
 from dde_core.validation import check_spread
 from tests.live_route import get
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 APP = str(ROOT / "navigation.py")
 PAGES = {"playground": "app_pages/playground.py", "sampling": "app_pages/sampling.py", "claims": "app_pages/claims.py"}
 SMALL = {"n_samples": 600, "hidden": (8,), "batch_size": 128}
@@ -237,3 +237,17 @@ def test_the_frames_route_limits_requests_per_session():
     assert _get(live_view.token_for(other)).status_code != 429  # sessions have their own budgets
     time.sleep(1.0)
     assert _get(token).status_code != 429  # and it refills
+
+
+def test_claims_runs_stop_at_the_budget_keeping_what_they_measured(monkeypatch):
+    monkeypatch.setattr(limits, "RUN_BUDGET_SECONDS", 1.0)  # read by the page at each run
+    at = AppTest.from_file(str(ROOT / "app_pages" / "claims.py"), default_timeout=300)
+    at.session_state["claims_budget"] = 1.0  # (the timing sweep's own budget may not exceed it)
+    at.run()
+    at.number_input(key="claims_n").set_value(500)
+    at.number_input(key="claims_steps").set_value(1000)
+    at.button(key="claims_train_run").click().run()
+    assert not at.exception
+    assert any("Stopped at the 1 s limit per run" in w.value for w in at.warning)
+    model = at.session_state["claims_local"].model
+    assert 0 < model.n_steps_ < 1000  # what was trained is kept, the rest not run

@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
-APP = str(Path(__file__).resolve().parents[1] / "navigation.py")
+APP = str(Path(__file__).resolve().parents[2] / "navigation.py")
 
 
 def open_app(**query) -> AppTest:
