@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import numpy as np
+import pandas as pd
 import streamlit as st
 
 from dde_app import widget_state
@@ -31,6 +32,19 @@ from dde_core.training import run_in_chunks
 from dde_viz.figures import samples_figure
 
 STEP_CHOICES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1.0)
+QUALITY_COLUMNS = {  # label -> SampleQuality field
+    "model": "model",
+    "chains": "chains",
+    "steps": "steps",
+    "NaN or infinite": "nonfinite",
+    "left the box": "escaped",
+    "wall time (s)": "seconds",
+    "chain-steps/s": "chain_steps_per_second",
+    "acceptance": "acceptance",
+    "MMD²": "mmd2",
+    "energy distance": "energy",
+    "sliced Wasserstein": "sliced_wasserstein",
+}
 LADDER_STEPS = 1000  # training steps of each extra DDE of an annealing ladder
 state = st.session_state
 widget_state.remember(
@@ -289,7 +303,7 @@ if "sampling_runs" in state:
         where=panels[2],
     )
     st.dataframe(
-        rows,
+        pd.DataFrame([{label: getattr(row, field) for label, field in QUALITY_COLUMNS.items()} for row in rows]),
         hide_index=True,
         width="stretch",
         column_config={

@@ -13,7 +13,7 @@ What it measures
     (``model.steps``).  If the target is not met by then, training continues up to
     ``--max-steps``.
 
-    Comparison: the NOTES baseline "plain 3×256 softplus, Adam 1e-3, batch 512, no
+    Comparison: the baseline of docs/science.md §7, "plain 3×256 softplus, Adam 1e-3, batch 512, no
     EMA" (``DDE(hidden=(256,)*3, learning_rate=1e-3, batch_size=512, ema=0, steps=20000)``,
     so the cosine decay is nearly flat) trained for a fixed time budget; its KL at the cap
     (the last evaluation within the cap, and the median of the last five, since without
@@ -170,7 +170,7 @@ def main() -> None:
         [(p["steps"], f"{p['seconds']:.2f}", f"{p['kl']:.4f}") for p in curve],
     )
 
-    # -- the NOTES baseline under a time cap ------------------------------------------
+    # -- the docs/science.md §7 baseline under a time cap ------------------------------------------
     baseline = DDE(sigma=args.sigma, hidden=(256, 256, 256), learning_rate=1e-3, batch_size=512, ema=0.0, steps=20_000)
     base_curve = train_with_kl(
         baseline, X, log_p, points, args.chunk, baseline.steps, lambda c: c[-1]["seconds"] >= args.baseline_seconds

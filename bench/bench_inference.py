@@ -172,7 +172,7 @@ def main() -> None:
             flush=True,
         )
 
-    # A wider network for reference: the NOTES' 3×256 model (cost independent of D).
+    # A wider network for reference: the 3×256 model of docs/science.md §7 (cost independent of D).
     wide = DDE(sigma=args.sigma, hidden=(256, 256, 256)).fit(isotropic_spirals(1_000), steps=1)
     wide_time = measure(lambda: wide.log_density(queries), repeats=5, budget_seconds=5.0)["best"]
 
@@ -208,7 +208,7 @@ def main() -> None:
         ],
     )
     print(f"Peak RSS before the first model/KDE: {rss_start:.0f} MiB (process baseline: TensorFlow loaded).")
-    print(f"DDE 3×256 (NOTES §7 size) on the same grid: {wide_time:.4f} s.")
+    print(f"DDE 3×256 (docs/science.md §7 size) on the same grid: {wide_time:.4f} s.")
     at_1e4 = next((r for r in rows if r["D"] == 10_000), None)
     if at_1e4:
         print(

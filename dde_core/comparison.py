@@ -27,6 +27,7 @@ __all__ = [
     "sigma_ladder",
     "train_ladder",
     "run_side_by_side",
+    "SampleQuality",
     "quality_table",
     "dde_target",
     "kde_target",
@@ -223,25 +224,48 @@ def run_side_by_side(
         yield {"DDE": dde_run, "KDE": kde_run}
 
 
-def quality_table(runs: dict[str, SamplerRun], truth: np.ndarray, seed: int = 0) -> list[dict]:
-    """One row per model: distances of its finite in-box samples to ``truth``, costs, failures."""
+@dataclass(frozen=True)
+class SampleQuality:
+    """How one model's run went: its size and cost, its failures, and the distances of its
+    finite final samples to true samples (None when fewer than two samples are finite).
+
+    seconds: wall time of the compiled steps; acceptance: MALA's mean acceptance (None for the
+    samplers that accept every step); mmd2, energy, sliced_wasserstein: docs/science.md §5.
+    """
+
+    model: str
+    chains: int
+    steps: int
+    nonfinite: int
+    escaped: int
+    seconds: float
+    chain_steps_per_second: float
+    acceptance: float | None
+    mmd2: float | None
+    energy: float | None
+    sliced_wasserstein: float | None
+
+
+def quality_table(runs: dict[str, SamplerRun], truth: np.ndarray, seed: int = 0) -> list[SampleQuality]:
+    """One ``SampleQuality`` per model: distances of its finite samples to ``truth`` (n, d)."""
     truth = check_points(truth, "true samples", min_points=2)
     rows = []
     for name, run in runs.items():
         good = run.samples[np.isfinite(run.samples).all(axis=1)]
-        row = {
-            "model": name,
-            "chains": len(run.samples),
-            "steps": run.steps_done,
-            "NaN or infinite": run.nonfinite,
-            "left the box": run.escaped,
-            "wall time (s)": run.seconds,
-            "chain-steps/s": run.chain_steps_per_second,
-            "acceptance": run.acceptance if run.details.get("method") == "mala" else None,
-        }
-        if len(good) >= 2:
-            row["MMD²"] = mmd_squared(good, truth, seed=seed)
-            row["energy distance"] = energy_distance(good, truth, seed=seed)
-            row["sliced Wasserstein"] = sliced_wasserstein(good, truth, seed=seed)
-        rows.append(row)
+        scored = len(good) >= 2
+        rows.append(
+            SampleQuality(
+                model=name,
+                chains=len(run.samples),
+                steps=run.steps_done,
+                nonfinite=run.nonfinite,
+                escaped=run.escaped,
+                seconds=run.seconds,
+                chain_steps_per_second=run.chain_steps_per_second,
+                acceptance=run.acceptance if run.details.get("method") == "mala" else None,
+                mmd2=mmd_squared(good, truth, seed=seed) if scored else None,
+                energy=energy_distance(good, truth, seed=seed) if scored else None,
+                sliced_wasserstein=sliced_wasserstein(good, truth, seed=seed) if scored else None,
+            )
+        )
     return rows

@@ -5,7 +5,7 @@ and the CLI both hold an ``Experiment`` and call ``advance`` once per frame;
 views are computed from it by ``views``/``figures`` and never change it.
 
 Progress is measured against the exact KDE at the same σ:
-- loss: the denoising loss of NOTES.md §1 on a fixed held-out noisy batch;
+- loss: the denoising loss of docs/science.md §1 on a fixed held-out noisy batch;
 - excess loss: that loss minus the KDE denoiser's loss on the same batch (the
   floor, the Bayes error of denoising), so what is left is what can be learned;
 - KL(KDE_σ ‖ DDE) between the two densities normalised on the view grid.
@@ -145,7 +145,7 @@ def check_scale(points: np.ndarray, sigma: float) -> np.ndarray:
 
 
 def _default_grid(dataset: str, points: np.ndarray, sigma: float) -> Grid:
-    """[−4, 4]² for the toy sets (NOTES.md §1); otherwise a box around the data widened by
+    """[−4, 4]² for the toy sets (docs/science.md §1); otherwise a box around the data widened by
     3σ on every side, so the KDE's mass is on the grid however small the data's spread."""
     if dataset in datasets.names():
         return Grid(n=GRID_SIZE)
@@ -165,7 +165,7 @@ def evaluate(experiment: Experiment, test_points: np.ndarray, grid_size: int = 2
     kl_to_kde: KL(KDE_σ ‖ DDE), both normalised on the grid (nats).
     test_log_likelihood_*: mean log p on held-out points (nats/point) ± standard
     error, for the DDE normalised by grid quadrature and for the exact KDE.
-    kde_mass_on_grid: ≈ 1 when the grid holds the mass (the check of NOTES.md §3).
+    kde_mass_on_grid: ≈ 1 when the grid holds the mass (the check of docs/science.md §3).
     """
     grid = Grid(experiment.grid.x_range, experiment.grid.y_range, grid_size)
     test_points = check_points(test_points, "test points", min_points=2, dim=2)

@@ -61,7 +61,7 @@ def normalising_constants(
     n: int = 20_000,
     seed: int = 0,
 ) -> NormalisingConstants:
-    """log Z = log ∫ exp f two ways (NOTES §3).
+    """log Z = log ∫ exp f two ways (docs/science.md §3).
 
     grid (2-D only, else None): midpoint rule logsumexp f(cells) + log ΔxΔy over the box.
     importance: draws y_j from the fitted ``proposal`` KDE q (pick x_i, add σ-noise;

@@ -80,7 +80,7 @@ def test_same_exact_score_gives_identical_panels():
         comparison.DDETarget = original
     np.testing.assert_array_equal(runs["DDE"].samples, runs["KDE"].samples)
     rows = quality_table(runs, experiment.points[:300])
-    assert rows[0]["MMD²"] == rows[1]["MMD²"]
+    assert rows[0].mmd2 == rows[1].mmd2
 
 
 def test_initial_points():
