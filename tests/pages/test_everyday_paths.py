@@ -251,3 +251,15 @@ def test_claims_runs_stop_at_the_budget_keeping_what_they_measured(monkeypatch):
     assert any("Stopped at the 1 s limit per run" in w.value for w in at.warning)
     model = at.session_state["claims_local"].model
     assert 0 < model.n_steps_ < 1000  # what was trained is kept, the rest not run
+
+
+def test_the_playground_says_why_its_trainer_paused_when_the_person_returns():
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.query_params["n"] = "1000"
+    at.run()
+    session = at.session_state["playground"]
+    session.pause_reason = "Training paused at step 1 because this tab lost its connection to the server."
+    at.run()  # the person comes back: the page is drawn again
+    assert any("lost its connection" in message.value for message in at.info)
+    at.run()
+    assert not any("lost its connection" in message.value for message in at.info)  # said once
