@@ -189,7 +189,7 @@ def estimate() -> float:
 
 def refusal(seconds: float) -> str | None:
     """Why this run is too costly to start, with what to change (None: it may run)."""
-    chain_steps = settings.n_chains * settings.n_steps * (settings.n_levels if sampler == "Annealed Langevin" else 1)
+    chain_steps = settings.chain_steps
     if chain_steps > MAX_SAMPLER_CHAIN_STEPS:
         return (
             f"This run asks for {chain_steps:,} chain-steps, more than the {MAX_SAMPLER_CHAIN_STEPS:,} "
@@ -215,7 +215,7 @@ def run() -> None:
         for runs in run_side_by_side(models, experiment.kde, experiment.points, settings):
             state.sampling_runs = (settings, runs)
             done = runs["DDE"].steps_done
-            total = settings.n_steps * (settings.n_levels if sampler == "Annealed Langevin" else 1)
+            total = settings.total_steps
             bar.progress(min(done / total, 1.0), f"Sampling… {done:,} / {total:,} steps")
             if time.monotonic() - started > RUN_BUDGET_SECONDS and done < total:
                 for run in runs.values():

@@ -58,6 +58,16 @@ class SamplerSettings:
     box: tuple[float, float] = (-4.0, 4.0)
     n_levels: int = 4  # annealed Langevin only
 
+    @property
+    def total_steps(self) -> int:
+        """Steps of each chain in the whole run (annealing: ``n_steps`` per level)."""
+        return self.n_steps * (self.n_levels if self.sampler == "Annealed Langevin" else 1)
+
+    @property
+    def chain_steps(self) -> int:
+        """Chains × steps of the whole run: what its cost grows with."""
+        return self.n_chains * self.total_steps
+
     def validated(self) -> SamplerSettings:
         if self.sampler not in SAMPLERS:
             raise InputError(f"Unknown sampler {self.sampler!r}; choose one of {', '.join(SAMPLERS)}.")
@@ -90,16 +100,11 @@ REFERENCE_SPEED = Speed(dde_chain_steps=2.0e6, kde_kernel_evaluations=2.1e8)
 STEP_COST = {"ULA": 1.0, "MALA": 2.0, "Ozaki": 3.0, "Annealed Langevin": 1.0}
 
 
-def _chain_steps(settings: SamplerSettings) -> int:
-    levels = settings.n_levels if settings.sampler == "Annealed Langevin" else 1
-    return settings.n_chains * settings.n_steps * levels
-
-
 def estimated_seconds(settings: SamplerSettings, n_points: int, speed: Speed = REFERENCE_SPEED) -> float:
     """About how long ``run_side_by_side`` takes for both models (seconds), on ``n_points``
     training points: chain-steps × step cost × (1 / DDE speed + D / KDE speed)."""
     per_chain_step = 1.0 / speed.dde_chain_steps + n_points / speed.kde_kernel_evaluations
-    return _chain_steps(settings) * STEP_COST[settings.sampler] * per_chain_step
+    return settings.chain_steps * STEP_COST[settings.sampler] * per_chain_step
 
 
 def measured_speed(settings: SamplerSettings, runs: dict[str, SamplerRun], n_points: int) -> Speed:

@@ -27,6 +27,19 @@ print("ok")
 """
 
 
+def imports_with_blocked(package: str, blocked: set[str]) -> subprocess.CompletedProcess:
+    """Import every module of ``package`` in a fresh interpreter where ``blocked`` cannot be imported."""
+    code = BLOCKER.format(blocked=blocked, package=package)
+    return subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=300,
+        env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
+    )
+
+
 @pytest.mark.parametrize(
     "package, blocked",
     [
@@ -35,27 +48,11 @@ print("ok")
     ],
 )
 def test_every_module_imports_without_the_libraries_of_the_layers_above(package, blocked):
-    code = BLOCKER.format(blocked=set(blocked), package=package)
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
-    )
+    result = imports_with_blocked(package, set(blocked))
     assert result.returncode == 0 and result.stdout.strip().endswith("ok"), result.stderr[-2000:]
 
 
 def test_the_blocker_can_fail():
     """The check above is real: a module that needs a blocked library fails it."""
-    code = BLOCKER.format(blocked={"plotly"}, package="dde_viz")
-    result = subprocess.run(
-        [sys.executable, "-c", code],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=300,
-        env={"TF_CPP_MIN_LOG_LEVEL": "3", "PATH": "/usr/bin:/bin"},
-    )
+    result = imports_with_blocked("dde_viz", {"plotly"})
     assert result.returncode != 0 and "plotly is blocked" in result.stderr
