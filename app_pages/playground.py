@@ -147,8 +147,8 @@ def upload_points():
         return None
     file_id, name, content = upload
     try:
-        table = cached("csv_table", (file_id,), lambda: datasets.read_csv_table(io.BytesIO(content)))
-        names = table.column_names
+        # (only the column names are kept: the table itself would be a second copy of the file)
+        names = cached("csv_columns", (file_id,), lambda: datasets.read_csv_table(io.BytesIO(content)).column_names)
         if state.get("w_csv_x") not in names or state.get("w_csv_y") not in names:
             state.w_csv_x, state.w_csv_y = names[0], names[min(1, len(names) - 1)]
         x = st.sidebar.selectbox("x column", names, key="w_csv_x", persist_state=KEEP)
