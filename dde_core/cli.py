@@ -18,12 +18,14 @@ from __future__ import annotations
 import argparse
 import contextlib
 import errno
+import importlib
 import json
 import logging
 import os
 import sys
 import tempfile
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from types import ModuleType
 from typing import Any, NoReturn
@@ -57,6 +59,24 @@ class _Parser(argparse.ArgumentParser):
         self.exit(2, f"error: {message} (see: {self.prog} --help)\n")
 
 
+@dataclass(frozen=True)
+class Command:
+    """What a sub-command does once its arguments are parsed.
+
+    ``check`` converts and validates the arguments (raising InputError before any
+    work, and before TensorFlow is imported); ``run`` does the work, writes its
+    files to ``args.out`` and returns the one-line summary printed at the end.
+    Each command module registers its parser with ``set_defaults(command_steps=Command(...))``.
+    """
+
+    check: Callable[[argparse.Namespace], argparse.Namespace]
+    run: Callable[[argparse.Namespace], str]
+
+
+# Modules that add a sub-command: each has ``add_parser(commands, formatter_class)``.
+_COMMAND_MODULES: tuple[str, ...] = ()
+
+
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
     """Shows each option's default, except where there is none to show (None, an off flag)."""
 
@@ -80,9 +100,17 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_data_options(train)
     _add_model_options(train)
-    train.add_argument("--out", type=Path, required=True, help="output folder (created if missing; must be writable)")
-    train.add_argument("--quiet", action="store_true", help="no progress bar")
+    add_output_options(train)
+    train.set_defaults(command_steps=Command(check=_checked, run=_run_train))
+    for module in _COMMAND_MODULES:
+        importlib.import_module(f".{module}", __package__).add_parser(commands, _HelpFormatter)
     return parser
+
+
+def add_output_options(command: argparse.ArgumentParser) -> None:
+    """``--out`` and ``--quiet``, the same for every command."""
+    command.add_argument("--out", type=Path, required=True, help="output folder (created if missing; must be writable)")
+    command.add_argument("--quiet", action="store_true", help="no progress bar")
 
 
 def _add_setting(where: Any, setting: Setting) -> None:
@@ -419,14 +447,14 @@ def _write_outputs(out: Path, experiment: Any, metrics: dict, info: dict, report
         ) from None
 
 
-def _run(args: argparse.Namespace) -> dict:
-    """Read the data, train, write the outputs; returns the metrics."""
+def _run_train(args: argparse.Namespace) -> str:
+    """Read the data, train, write the outputs; returns the summary line."""
     name, train_points, test_points, info = _load_points(args)
     experiment_module, report = _import_engine()
     experiment = _train(args, name, train_points, experiment_module)
     metrics = _metrics(experiment, test_points, info, experiment_module.evaluate)
     _write_outputs(args.out, experiment, metrics, info, report)
-    return metrics
+    return _summary(metrics, args.out)
 
 
 def _summary(metrics: dict, out: Path) -> str:
@@ -451,9 +479,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     created: list[Path] = []
     try:
-        args = _checked(args)
+        steps = args.command_steps
+        args = steps.check(args)
         created = _prepare_out(args.out)
-        metrics = _run(args)
+        summary = steps.run(args)
     except ValueError as error:  # InputError and the engine's other refusals of bad input
         _remove_empty(created)
         print(f"error: {_one_line(str(error))}", file=sys.stderr)
@@ -462,5 +491,5 @@ def main(argv: Sequence[str] | None = None) -> int:
         _remove_empty(created)
         print("error: interrupted; the results in --out may be missing or incomplete.", file=sys.stderr)
         return 130
-    print(_summary(metrics, args.out))
+    print(summary)
     return 0
