@@ -2,8 +2,10 @@
 
 * **Toy distributions** (``names``, ``describe``, ``sample``): the field's
   standard set of 2-D densities (FFJORD's toy data), at the scales of
-  docs/science.md §6. Every sampler draws from an explicit
-  ``np.random.Generator``, so the same seed always gives the same points.
+  docs/science.md §6, and the 5×5 grid of Gaussians of the mode-collapse
+  literature. Every sampler draws from an explicit ``np.random.Generator``,
+  so the same seed always gives the same points. ``mode_centres`` gives the
+  known component centres and standard deviation of the Gaussian mixtures.
 * **CSV files** (``read_csv_table``, ``load_csv``, ``Standardizer``,
   ``PointData``, ``CsvTable``): defined in ``csv_points`` and importable from
   here, so ``datasets.load_csv(...)`` is the one place to get training data.
@@ -27,6 +29,7 @@ __all__ = [
     "names",
     "describe",
     "sample",
+    "mode_centres",
     "CsvTable",
     "read_csv_table",
     "Standardizer",
@@ -77,10 +80,34 @@ def _uniform_x(rng: np.random.Generator, n: int) -> np.ndarray:
     return 5.0 * rng.random(n) - 2.5
 
 
+# 8gaussians: centres on a circle of radius 4, everything divided by this (FFJORD's scale).
+_EIGHT_GAUSSIANS_SCALE = 1.414
+# The 5×5 grid: centres on {−2, −1, 0, 1, 2}², each component N(centre, 0.05² I).
+_GRID_STEPS = np.arange(-2.0, 3.0)
+_GRID_STD = 0.05
+
+
+def _eight_gaussians_unscaled_centres() -> np.ndarray:
+    """4·(cos kπ/4, sin kπ/4), k = 0…7: the centres before the division by 1.414, (8, 2)."""
+    return 4.0 * _unit_vectors(np.arange(8) * (np.pi / 4.0))
+
+
 def _eight_gaussians(rng: np.random.Generator, n: int) -> np.ndarray:
     """Eight Gaussians (std 0.5) centred on a circle of radius 4, all divided by 1.414."""
-    centres = 4.0 * _unit_vectors(_labels(n, 8) * (np.pi / 4.0))
-    return (centres + 0.5 * rng.standard_normal((n, 2))) / 1.414
+    centres = _eight_gaussians_unscaled_centres()[_labels(n, 8)]
+    return (centres + 0.5 * rng.standard_normal((n, 2))) / _EIGHT_GAUSSIANS_SCALE
+
+
+def _grid_centres() -> np.ndarray:
+    """The 25 centres (25, 2) of the 5×5 grid, row by row."""
+    xx, yy = np.meshgrid(_GRID_STEPS, _GRID_STEPS)
+    return np.stack([xx.ravel(), yy.ravel()], axis=1)
+
+
+def _grid25(rng: np.random.Generator, n: int) -> np.ndarray:
+    """25 Gaussians (std 0.05) centred on the grid {−2, −1, 0, 1, 2}², equal weights."""
+    centres = _grid_centres()[_labels(n, 25)]
+    return centres + _GRID_STD * rng.standard_normal((n, 2))
 
 
 def _two_spirals(rng: np.random.Generator, n: int) -> np.ndarray:
@@ -173,6 +200,13 @@ _TOYS: dict[str, _Toy] = {
     "pinwheel": _Toy(_pinwheel, "Five curved arms twisting around the origin like a pinwheel."),
     "line": _Toy(_line, "Points on the line y = x: a degenerate density with no area."),
     "cos": _Toy(_cos, "Points on the curve y = 2.5 sin x: a degenerate density with no area."),
+    "grid25": _Toy(_grid25, "A 5×5 grid of tiny Gaussians on [−2, 2]²: the classic mode-collapse test."),
+}
+
+# Mixtures with known components: name -> (centres (k, 2), component std), for mode coverage.
+_MODES: dict[str, tuple[Callable[[], np.ndarray], float]] = {
+    "8gaussians": (lambda: _eight_gaussians_unscaled_centres() / _EIGHT_GAUSSIANS_SCALE, 0.5 / _EIGHT_GAUSSIANS_SCALE),
+    "grid25": (_grid_centres, _GRID_STD),
 }
 
 
@@ -191,6 +225,17 @@ def _toy(name: Any) -> _Toy:
 def describe(name: str) -> str:
     """A one-sentence description of the toy distribution ``name`` for the UI."""
     return _toy(name).description
+
+
+def mode_centres(name: str) -> tuple[np.ndarray, float] | None:
+    """The component centres (k, 2) and the component standard deviation (data units) of
+    the toy ``name`` if it is a mixture of equal isotropic Gaussians (8gaussians: 8 centres,
+    std 0.5/1.414; grid25: 25 centres, std 0.05), else None (any other toy)."""
+    _toy(name)
+    if name not in _MODES:
+        return None
+    centres, std = _MODES[name]
+    return centres(), std
 
 
 def sample(name: str, n: int, seed: int = 0) -> np.ndarray:

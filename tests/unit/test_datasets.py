@@ -32,6 +32,7 @@ def test_names_are_the_standard_set_in_order():
         "pinwheel",
         "line",
         "cos",
+        "grid25",
     ]
 
 
@@ -94,6 +95,32 @@ def test_eight_gaussians_cluster_centres_and_spread():
         assert abs(len(cluster) - N / 8) <= 20
         np.testing.assert_allclose(cluster.mean(axis=0), centres[k], atol=0.05)
         np.testing.assert_allclose(cluster.std(axis=0), 0.5 / 1.414, rtol=0.1)
+
+
+def test_grid25_is_25_tight_gaussians_on_the_integer_grid():
+    points = datasets.sample("grid25", 25 * 400, seed=0).astype(np.float64)
+    nearest = np.rint(points)  # every component is 20 stds away from its neighbours
+    assert np.abs(nearest).max() == 2
+    for x in range(-2, 3):
+        for y in range(-2, 3):
+            cluster = points[(nearest[:, 0] == x) & (nearest[:, 1] == y)]
+            assert len(cluster) == 400  # equal weights, exactly n/25 each
+            np.testing.assert_allclose(cluster.mean(axis=0), [x, y], atol=0.01)
+            np.testing.assert_allclose(cluster.std(axis=0), 0.05, rtol=0.15)
+
+
+def test_mode_centres_of_the_mixtures_and_none_for_the_rest():
+    centres, std = datasets.mode_centres("8gaussians")
+    angles = np.arange(8) * np.pi / 4
+    np.testing.assert_allclose(centres, 4 / 1.414 * np.stack([np.cos(angles), np.sin(angles)], axis=1))
+    assert std == pytest.approx(0.5 / 1.414)
+    centres, std = datasets.mode_centres("grid25")
+    assert centres.shape == (25, 2) and std == 0.05
+    assert {tuple(c) for c in centres} == {(x, y) for x in range(-2, 3) for y in range(-2, 3)}
+    for name in set(datasets.names()) - {"8gaussians", "grid25"}:
+        assert datasets.mode_centres(name) is None
+    with pytest.raises(ValueError, match="Unknown toy distribution"):
+        datasets.mode_centres("nope")
 
 
 def test_rings_radii_and_even_split():
