@@ -15,6 +15,8 @@ configure_tensorflow()  # before anything imports TensorFlow (app.py does the sa
 import streamlit as st  # noqa: E402
 from streamlit.runtime.scriptrunner import script_runner  # noqa: E402
 
+from dde_app.playground_state import keep_across_reloads  # noqa: E402
+
 ICON = Path(__file__).resolve().parent / "assets" / "icon.png"
 
 # After every run, fragment runs included, Streamlit calls keras.backend.clear_session():
@@ -31,4 +33,5 @@ pages = [
     st.Page("app_pages/sampling.py", title="Sampling", icon=":material/scatter_plot:"),
     st.Page("app_pages/claims.py", title="Claims", icon=":material/fact_check:"),
 ]
+keep_across_reloads()  # a reloaded tab finds its playground again (dde_app/resume.py)
 st.navigation(pages).run()

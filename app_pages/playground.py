@@ -9,55 +9,35 @@ import streamlit as st
 from dde_app import widget_state
 from dde_app.charts import chart, live_chart
 from dde_app.live_view import POLL_SECONDS, dde_panel_figure, poll_path
+from dde_app.playground_state import playground
 from dde_app.session import PlaygroundSession, changed_fields
 from dde_app.sharing import Setup, read_query, to_query
 from dde_app.text import plain
-from dde_app.widget_state import KEEP
+from dde_app.widget_state import KEEP, SETTING_WIDGETS, UPLOAD, show_model_settings, show_setup
 from dde_core import datasets
 from dde_core.errors import InputError
 from dde_core.experiment import Config
 from dde_core.limits import DEFAULT_UPLOAD_POINTS, MAX_TRAINING_POINTS, MAX_UPLOAD_MB
-from dde_core.settings import BY_FIELD, SETTINGS, Setting
+from dde_core.settings import BY_FIELD, Setting
 from dde_viz.animation import Frame
 from dde_viz.figures import density_figure, gallery_figure, points_figure, training_curves_figure
 
-UPLOAD = "Your own CSV…"
 STATS_SECONDS = 1.0  # the numbers and curves below refresh less often
-WIDGETS = {f"w_{setting.key}": setting for setting in SETTINGS}  # session-state key -> setting
 
 state = st.session_state
 
 
 # ---- state set-up: once per browser session, from the URL ----------------------------
-def load_widgets(setup: Setup) -> None:
-    for key, setting in WIDGETS.items():
-        state[key] = setup.value(setting.field)
-
-
-def connection_check():
-    """A function telling whether this browser session is still connected (None outside a
-    real server, e.g. in AppTest): the trainer pauses when its tab is gone."""
-    from streamlit.runtime import Runtime
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    context = get_script_run_ctx()
-    if context is None or not Runtime.exists():
-        return None
-    runtime, session_id = Runtime.instance(), context.session_id
-    return lambda: runtime.is_active_session(session_id)
-
-
 if "playground" not in state:
-    state.playground = PlaygroundSession(is_connected=connection_check())
     reading = read_query(st.query_params.to_dict())
-    load_widgets(reading.setup)
+    show_setup(reading.setup)
     state.notice = (
         ("Some values in the link were changed or could not be used: " + "; ".join(reading.notes) + ".")
         if reading.notes
         else None
     )
 widget_state.remember({"w_noisy": False, "w_csv_std": True, "w_csv_points": DEFAULT_UPLOAD_POINTS})
-session: PlaygroundSession = state.playground
+session: PlaygroundSession = playground()
 
 
 # ---- sidebar: data, σ, network ----------------------------------------------------------
@@ -201,7 +181,7 @@ def sidebar_model() -> None:
 
 def wanted_setup(dist: str, data) -> Setup | None:
     """The setup the controls describe (None while an upload is missing or invalid)."""
-    values = {setting.field: state[key] for key, setting in WIDGETS.items()}
+    values = {setting.field: state[key] for key, setting in SETTING_WIDGETS.items()}
     if dist == UPLOAD:
         if data is None:
             return None
@@ -230,12 +210,7 @@ def start_model(config: Config, data) -> bool:
 
 def keep_current_settings() -> None:
     """Callback: put the controls back to the running model's settings."""
-    config = session.experiment.config
-    if config.dataset.startswith("csv:"):
-        load_widgets(Setup(Config(**{**config.__dict__, "dataset": "2spirals"}), state.w_spf))
-        state.w_dist = UPLOAD
-    else:
-        load_widgets(Setup(config, state.w_spf))
+    show_model_settings(session.experiment.config, state.w_spf)
 
 
 def changed_labels(old: Config, new: Config) -> str:
@@ -395,6 +370,15 @@ def live_panel() -> None:
     )
 
 
+def queue_text(place: int, slots: int) -> str:
+    """What a session waiting to play is told (``place``: see ``PlaygroundSession.place``)."""
+    ahead = "you are next" if place == 1 else f"{place - 1} ahead of you"
+    return (
+        f"Waiting for a training slot ({ahead}): {slots} sessions are training on this server. "
+        "Training starts by itself when one pauses; Pause leaves the queue."
+    )
+
+
 @st.fragment(run_every=STATS_SECONDS if playing else None)
 def live_stats() -> None:
     """Numbers and curves below the panels, refreshed once a second while playing.
@@ -407,6 +391,8 @@ def live_stats() -> None:
         if session.last_error:
             state.notice = f"Training stopped: {session.last_error}"
         st.rerun()
+    if place := session.place():
+        st.info(queue_text(place, session.schedule.max_players), icon=":material/hourglass_top:")
     record = experiment.record.snapshot()
     stats = st.columns(5)
     stats[0].metric("Step", f"{record.steps[-1]:,}")

@@ -14,12 +14,19 @@ Buttons and file uploaders cannot be kept this way: never ``remember`` their key
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
 
 import streamlit as st
 
-__all__ = ["KEEP", "remember"]
+from dde_app.sharing import Setup
+from dde_core.config import Config
+from dde_core.settings import SETTINGS
+
+__all__ = ["KEEP", "SETTING_WIDGETS", "UPLOAD", "remember", "show_setup", "show_model_settings"]
 
 KEEP = "session"  # persist_state of every control whose value survives page switches
+SETTING_WIDGETS = {f"w_{setting.key}": setting for setting in SETTINGS}  # session-state key -> setting
+UPLOAD = "Your own CSV…"  # the data choice of an uploaded file
 
 
 def remember(defaults: Mapping[str, object]) -> None:
@@ -27,3 +34,19 @@ def remember(defaults: Mapping[str, object]) -> None:
     for key, value in defaults.items():
         if key not in st.session_state:
             st.session_state[key] = value
+
+
+def show_setup(setup: Setup) -> None:
+    """Set every settings control to ``setup``'s value."""
+    for key, setting in SETTING_WIDGETS.items():
+        st.session_state[key] = setup.value(setting.field)
+
+
+def show_model_settings(config: Config, steps_per_frame: int) -> None:
+    """Set the controls to a model's settings (an uploaded file's model: the data choice
+    is the upload, the toy controls keep the default toy)."""
+    if config.dataset.startswith("csv:"):
+        show_setup(Setup(replace(config, dataset=Config().dataset), steps_per_frame))
+        st.session_state.w_dist = UPLOAD
+    else:
+        show_setup(Setup(config, steps_per_frame))

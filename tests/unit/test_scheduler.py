@@ -1,0 +1,141 @@
+"""The server's scheduler: bounded turns, first come first served, a queue to play."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from dde_app.scheduler import Cancelled, Scheduler, default_max_players, default_workers
+from dde_app.session import PlaygroundSession
+from dde_core.config import Config
+
+
+def _take_turns(schedule: Scheduler, owners: int, seconds: float, hold: float = 0.005):
+    """``owners`` threads taking turns for ``seconds``; returns (turns per owner, most at once)."""
+    counts = [0] * owners
+    at_once = [0, 0]  # now, most
+    lock = threading.Lock()
+    stop = time.monotonic() + seconds
+
+    def work(index: int) -> None:
+        while time.monotonic() < stop:
+            with schedule.turn():
+                with lock:
+                    at_once[0] += 1
+                    at_once[1] = max(at_once[1], at_once[0])
+                time.sleep(hold)
+                counts[index] += 1
+                with lock:
+                    at_once[0] -= 1
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(owners)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    return counts, at_once[1]
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_turns_never_exceed_the_pool_and_are_shared_evenly(workers):
+    counts, most = _take_turns(Scheduler(workers, max_players=8), owners=6, seconds=1.0)
+    assert most == workers
+    assert min(counts) >= 0.8 * max(counts), counts  # first come, first served: round-robin
+    assert min(counts) > 5
+
+
+def test_a_cancelled_wait_ends_at_once():
+    schedule = Scheduler(1, max_players=1)
+    holding, release = threading.Event(), threading.Event()
+
+    def hold() -> None:
+        with schedule.turn():
+            holding.set()
+            release.wait(5)
+
+    threading.Thread(target=hold).start()
+    holding.wait(5)
+    cancelled = threading.Event()
+    threading.Timer(0.2, cancelled.set).start()
+    started = time.monotonic()
+    with pytest.raises(Cancelled):
+        with schedule.turn(is_cancelled=cancelled.is_set):
+            pass
+    assert time.monotonic() - started < 0.5
+    release.set()
+    assert schedule.load().waiting_for_turn == 0  # the cancelled ticket left the line
+
+
+def test_sessions_beyond_the_limit_queue_in_order():
+    schedule = Scheduler(1, max_players=2)
+    a, b, c, d = "a", "b", "c", "d"
+    for owner in (a, b, c, d):
+        schedule.join_players(owner)
+    assert [schedule.place(o) for o in (a, b, c, d)] == [0, 0, 1, 2]
+    assert schedule.place("someone else") is None
+    started = threading.Event()
+    threading.Thread(target=lambda: (schedule.wait_to_play(c), started.set())).start()
+    time.sleep(0.1)
+    assert not started.is_set()
+    schedule.leave_players(a)
+    assert started.wait(1)
+    assert [schedule.place(o) for o in (b, c, d)] == [0, 0, 1]
+    assert schedule.load().queued == 1
+
+
+def test_sizes_come_from_the_environment(monkeypatch):
+    monkeypatch.setenv("DDE_TRAINING_WORKERS", "3")
+    monkeypatch.setenv("DDE_MAX_PLAYING_SESSIONS", "5")
+    assert (default_workers(), default_max_players()) == (3, 5)
+    monkeypatch.setenv("DDE_TRAINING_WORKERS", "zero")
+    with pytest.raises(ValueError, match="DDE_TRAINING_WORKERS"):
+        default_workers()
+
+
+def _small_config() -> Config:
+    return Config(n_samples=600, hidden=(8,), batch_size=128)
+
+
+def _wait_until(condition, seconds: float = 20.0) -> bool:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(0.02)
+    return False
+
+
+def test_a_queued_session_shows_its_place_and_starts_when_a_slot_frees():
+    schedule = Scheduler(1, max_players=1)
+    first, second = PlaygroundSession(schedule=schedule), PlaygroundSession(schedule=schedule)
+    for session in (first, second):
+        session.start(_small_config())
+    first.play(5)
+    assert _wait_until(lambda: first.experiment.step > 1)
+    second.play(5)
+    assert _wait_until(lambda: second.place() == 1)
+    time.sleep(0.3)
+    assert second.experiment.step == 1  # waits its turn, does not slow the first
+    started = time.monotonic()
+    first.pause()
+    assert time.monotonic() - started < 1.0  # Pause takes effect within a second
+    assert first.place() is None
+    assert _wait_until(lambda: second.experiment.step > 1)
+    assert second.place() == 0
+    second.pause()
+    assert schedule.load() == schedule.load().__class__(1, 0, 0, 0, 0)
+
+
+def test_pause_while_queued_leaves_the_queue():
+    schedule = Scheduler(1, max_players=1)
+    first, second = PlaygroundSession(schedule=schedule), PlaygroundSession(schedule=schedule)
+    for session in (first, second):
+        session.start(_small_config())
+    first.play(5)
+    second.play(5)
+    assert _wait_until(lambda: second.place() == 1)
+    second.pause()
+    assert schedule.load().queued == 0 and second.experiment.step == 1
+    first.pause()
