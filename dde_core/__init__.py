@@ -20,13 +20,14 @@ from .activations import ACTIVATIONS
 from .grid import Grid
 
 if TYPE_CHECKING:
+    from .generation import GAN, DDEGenerator
     from .kde import GaussianKDE
     from .model import DDE
 
-__all__ = ["ACTIVATIONS", "DDE", "GaussianKDE", "Grid", "datasets"]
+__all__ = ["ACTIVATIONS", "DDE", "DDEGenerator", "GAN", "GaussianKDE", "Grid", "datasets"]
 
 # Names whose modules import TensorFlow: name -> submodule, imported on first use (PEP 562).
-_LAZY = {"DDE": "model", "GaussianKDE": "kde"}
+_LAZY = {"DDE": "model", "GaussianKDE": "kde", "DDEGenerator": "generation", "GAN": "generation"}
 
 
 def __getattr__(name: str) -> Any:

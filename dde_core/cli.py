@@ -74,7 +74,7 @@ class Command:
 
 
 # Modules that add a sub-command: each has ``add_parser(commands, formatter_class)``.
-_COMMAND_MODULES: tuple[str, ...] = ()
+_COMMAND_MODULES: tuple[str, ...] = ("cli_generate",)
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
