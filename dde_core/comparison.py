@@ -2,7 +2,14 @@
 
 ``run_side_by_side`` advances both samplers chunk by chunk (so a stop leaves
 them at the same step) with common random numbers; ``quality_table`` scores the
-final samples against fresh samples of the true distribution.
+final samples against fresh samples of the true distribution, and says how fast
+the chains mixed (integrated autocorrelation time and effective samples per
+second of a few test functions, ``dde_core.mcmc_diagnostics``).
+
+Ozaki on the DDE takes its Hessian from a source (``HESSIAN_SOURCES``): the DDE's
+own ∇²f by automatic differentiation, a second-order network trained by
+second-order denoising (``dde_core.second_order``), or the exact KDE's; the KDE
+panel always uses its own exact Hessian.
 """
 
 from __future__ import annotations
@@ -14,15 +21,27 @@ import numpy as np
 
 from .errors import InputError
 from .kde import GaussianKDE
+from .mcmc_diagnostics import Mixing, TestFunctions, mixing
 from .metrics import energy_distance, mmd_squared, sliced_wasserstein
 from .model import DDE
-from .samplers import DDETarget, KDETarget, SamplerRun, annealed_langevin, langevin_iter
+from .samplers import (
+    DDETarget,
+    KDETarget,
+    SamplerRun,
+    SecondOrderHessian,
+    WithHessian,
+    annealed_langevin,
+    langevin_iter,
+)
+from .second_order import SecondOrderNetwork
 from .validation import check_points, check_positive_float, check_positive_int, check_sigma
 
 __all__ = [
     "SamplerSettings",
     "INITIALISATIONS",
     "SAMPLERS",
+    "HESSIAN_SOURCES",
+    "TRACED_CHAINS",
     "initial_points",
     "sigma_ladder",
     "train_ladder",
@@ -39,6 +58,8 @@ __all__ = [
 
 INITIALISATIONS = ("uniform box", "gaussian", "data")
 SAMPLERS = ("ULA", "MALA", "Ozaki", "Annealed Langevin")
+HESSIAN_SOURCES = ("DDE autodiff", "second-order network", "exact KDE")  # Ozaki's Hessian on the DDE
+TRACED_CHAINS = 256  # chains recorded at every step for the mixing diagnostics
 
 
 @dataclass(frozen=True)
@@ -47,6 +68,7 @@ class SamplerSettings:
 
     step_size: τ in x' = x + τ s(x) + √(2τ) ξ (for annealing: ε, the last level's α).
     box: the plotting box (low, high) on both axes; chains outside it are counted.
+    hessian: where Ozaki on the DDE takes ∇² log π from (``HESSIAN_SOURCES``).
     """
 
     sampler: str = "ULA"
@@ -57,6 +79,7 @@ class SamplerSettings:
     seed: int = 0
     box: tuple[float, float] = (-4.0, 4.0)
     n_levels: int = 4  # annealed Langevin only
+    hessian: str = HESSIAN_SOURCES[0]  # Ozaki only
 
     @property
     def total_steps(self) -> int:
@@ -77,7 +100,14 @@ class SamplerSettings:
         check_positive_int(self.n_steps, "number of steps")
         check_positive_int(self.n_chains, "number of chains", minimum=2)
         check_positive_int(self.n_levels, "number of noise levels", minimum=2)
+        if self.hessian not in HESSIAN_SOURCES:
+            raise InputError(f"Unknown Hessian source {self.hessian!r}; choose one of {', '.join(HESSIAN_SOURCES)}.")
         return self
+
+    @property
+    def dde_hessian_from_kde(self) -> bool:
+        """Ozaki on the DDE with the exact KDE's Hessian: the DDE's steps then cost O(D) too."""
+        return self.sampler == "Ozaki" and self.hessian == "exact KDE"
 
 
 @dataclass(frozen=True)
@@ -102,15 +132,21 @@ STEP_COST = {"ULA": 1.0, "MALA": 2.0, "Ozaki": 3.0, "Annealed Langevin": 1.0}
 
 def estimated_seconds(settings: SamplerSettings, n_points: int, speed: Speed = REFERENCE_SPEED) -> float:
     """About how long ``run_side_by_side`` takes for both models (seconds), on ``n_points``
-    training points: chain-steps × step cost × (1 / DDE speed + D / KDE speed)."""
-    per_chain_step = 1.0 / speed.dde_chain_steps + n_points / speed.kde_kernel_evaluations
+    training points: chain-steps × step cost × (1 / DDE speed + D / KDE speed), the KDE's
+    part counted twice when the DDE's Ozaki steps take the exact KDE's Hessian."""
+    kde_share = 2.0 if settings.dde_hessian_from_kde else 1.0
+    per_chain_step = 1.0 / speed.dde_chain_steps + kde_share * n_points / speed.kde_kernel_evaluations
     return settings.chain_steps * STEP_COST[settings.sampler] * per_chain_step
 
 
-def measured_speed(settings: SamplerSettings, runs: dict[str, SamplerRun], n_points: int) -> Speed:
-    """The ``Speed`` a finished run showed (to estimate the next run more closely)."""
+def measured_speed(
+    settings: SamplerSettings, runs: dict[str, SamplerRun], n_points: int, previous: Speed = REFERENCE_SPEED
+) -> Speed:
+    """The ``Speed`` a finished run showed (to estimate the next run more closely); the DDE's
+    speed stays ``previous``'s when its steps used the exact KDE's Hessian (not a DDE speed)."""
     cost = STEP_COST[settings.sampler]
-    return Speed(runs["DDE"].chain_steps_per_second * cost, runs["KDE"].chain_steps_per_second * cost * n_points)
+    dde = previous.dde_chain_steps if settings.dde_hessian_from_kde else runs["DDE"].chain_steps_per_second * cost
+    return Speed(dde, runs["KDE"].chain_steps_per_second * cost * n_points)
 
 
 def initial_points(init: str, n: int, data: np.ndarray, box: tuple[float, float], seed: int) -> np.ndarray:
@@ -176,17 +212,50 @@ def kde_target(kde: GaussianKDE, n_chains: int) -> KDETarget:
     return _reused(kde, ("kde", n_chains), (getattr(kde, "train_", None),), lambda: KDETarget(kde, n_chains))
 
 
+def ozaki_dde_target(
+    model: DDE, kde: GaussianKDE, n_chains: int, source: str, second_order: SecondOrderNetwork | None = None
+):
+    """The DDE's target for Ozaki with its Hessian from ``source`` (``HESSIAN_SOURCES``), kept on the model.
+
+    "second-order network" needs ``second_order``, a fitted network for the same data and σ.
+    """
+    if source == "DDE autodiff":
+        return dde_target(model)
+    if source == "exact KDE":
+        return _reused(
+            model,
+            ("dde", "kde hessian", n_chains),
+            (getattr(model, "average_", None), getattr(kde, "train_", None)),
+            lambda: WithHessian(DDETarget(model), KDETarget(kde, n_chains)),
+        )
+    if source == "second-order network":
+        if second_order is None:
+            raise InputError("No second-order network has been trained for this model: train one first.")
+        return _reused(
+            model,
+            ("dde", "second-order hessian"),
+            (getattr(model, "average_", None), getattr(second_order, "average_", None)),
+            lambda: WithHessian(DDETarget(model), SecondOrderHessian(second_order)),
+        )
+    raise InputError(f"Unknown Hessian source {source!r}; choose one of {', '.join(HESSIAN_SOURCES)}.")
+
+
 def run_side_by_side(
     dde: DDE | Sequence[DDE],
     kde: GaussianKDE,
     data: np.ndarray,
     settings: SamplerSettings,
     record_every: int = 10,
+    second_order: SecondOrderNetwork | None = None,
+    n_traced: int = TRACED_CHAINS,
 ) -> Iterator[dict[str, SamplerRun]]:
     """Yield {"DDE": run, "KDE": run} after every chunk, both from the same start and noise.
 
     For annealed Langevin ``dde`` is the list of per-level models (largest σ first)
     and the KDE is the exact KDE refitted at each level's σ; it yields once per run.
+    Ozaki on the DDE takes its Hessian from ``settings.hessian`` (``second_order`` for
+    "second-order network").  The other samplers record their first ``n_traced``
+    chains at every step (``SamplerRun.draws``) for the mixing diagnostics.
     """
     settings = settings.validated()
     x0 = initial_points(settings.init, settings.n_chains, data, settings.box, settings.seed)
@@ -211,18 +280,15 @@ def run_side_by_side(
         return
     method = settings.sampler.lower()
     model = dde[-1] if isinstance(dde, (list, tuple)) else dde
+    if method == "ozaki":
+        target = ozaki_dde_target(model, kde, settings.n_chains, settings.hessian, second_order)
+    else:
+        target = dde_target(model)
+    steps = dict(record_every=record_every, n_traced=n_traced, **common)
     runs = {
-        "DDE": langevin_iter(
-            dde_target(model), x0, settings.step_size, settings.n_steps, method, record_every=record_every, **common
-        ),
+        "DDE": langevin_iter(target, x0, settings.step_size, settings.n_steps, method, **steps),
         "KDE": langevin_iter(
-            kde_target(kde, settings.n_chains),
-            x0,
-            settings.step_size,
-            settings.n_steps,
-            method,
-            record_every=record_every,
-            **common,
+            kde_target(kde, settings.n_chains), x0, settings.step_size, settings.n_steps, method, **steps
         ),
     }
     for dde_run, kde_run in zip(runs["DDE"], runs["KDE"]):
@@ -236,6 +302,9 @@ class SampleQuality:
 
     seconds: wall time of the compiled steps; acceptance: MALA's mean acceptance (None for the
     samplers that accept every step); mmd2, energy, sliced_wasserstein: docs/science.md §5.
+    mixing: autocorrelation times and effective samples per test function (None when the run
+    recorded no draws, e.g. annealing, or too few); ``iat`` is its largest τ (steps) and
+    ``ess_per_second`` its smallest ESS/s, over every chain of the run.
     """
 
     model: str
@@ -249,11 +318,22 @@ class SampleQuality:
     mmd2: float | None
     energy: float | None
     sliced_wasserstein: float | None
+    mixing: Mixing | None = None
+
+    @property
+    def iat(self) -> float | None:
+        return None if self.mixing is None else self.mixing.worst_iat
+
+    @property
+    def ess_per_second(self) -> float | None:
+        return None if self.mixing is None else self.mixing.worst_ess_per_second
 
 
 def quality_table(runs: dict[str, SamplerRun], truth: np.ndarray, seed: int = 0) -> list[SampleQuality]:
-    """One ``SampleQuality`` per model: distances of its finite samples to ``truth`` (n, d)."""
+    """One ``SampleQuality`` per model: distances of its finite samples to ``truth`` (n, d), and
+    the mixing of its recorded draws (test functions referred to ``truth``'s mean and main axis)."""
     truth = check_points(truth, "true samples", min_points=2)
+    functions = TestFunctions.from_data(truth)
     rows = []
     for name, run in runs.items():
         good = run.samples[np.isfinite(run.samples).all(axis=1)]
@@ -271,6 +351,7 @@ def quality_table(runs: dict[str, SamplerRun], truth: np.ndarray, seed: int = 0)
                 mmd2=mmd_squared(good, truth, seed=seed) if scored else None,
                 energy=energy_distance(good, truth, seed=seed) if scored else None,
                 sliced_wasserstein=sliced_wasserstein(good, truth, seed=seed) if scored else None,
+                mixing=None if run.draws is None else mixing(run.draws, functions, run.seconds, len(run.samples)),
             )
         )
     return rows

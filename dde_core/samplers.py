@@ -17,7 +17,18 @@ same initial points see exactly the same noise; differences come from the model.
 
 Targets expose TensorFlow methods on float64 tensors of shape (n, d):
 ``log_density`` (up to a constant), ``score`` and ``hessian``.  ``DDETarget``,
-``KDETarget`` and ``GaussianTarget`` (exact, for tests) are provided.
+``KDETarget`` and ``GaussianTarget`` (exact, for tests) are provided.  Ozaki's
+Hessian can come from elsewhere: ``WithHessian(target, source)`` keeps the target's
+log π and score and takes ∇² log π from ``source`` (another target, e.g. the exact
+KDE, or ``SecondOrderHessian``, a network trained by second-order denoising).
+
+Ozaki stops a chain whose Hessian or step is not finite (the eigen-decomposition
+would fail on it): the chain is set to NaN, so the run counts it in ``nonfinite``,
+as ULA's chains that blow up are; the other chains go on.
+
+``langevin_iter(..., n_traced=k)`` also records the first k chains at every step
+(``SamplerRun.draws``), for autocorrelation times and effective sample sizes
+(``dde_core.mcmc_diagnostics``); without it the compiled loops are unchanged.
 """
 
 from __future__ import annotations
@@ -33,6 +44,7 @@ import tensorflow as tf
 from .errors import InputError
 from .kde import GaussianKDE
 from .model import DDE, network_hessian, network_score
+from .second_order import SecondOrderNetwork, network_second_order
 from .validation import check_points, check_positive_float, check_positive_int
 
 __all__ = [
@@ -40,6 +52,8 @@ __all__ = [
     "DDETarget",
     "KDETarget",
     "GaussianTarget",
+    "SecondOrderHessian",
+    "WithHessian",
     "SamplerRun",
     "METHODS",
     "langevin",
@@ -126,6 +140,38 @@ class GaussianTarget:
         return tf.broadcast_to(-self.precision, [tf.shape(x)[0], self.n_dims, self.n_dims])
 
 
+class SecondOrderHessian:
+    """A second-order network's h(x) ≈ ∇² log p_σ as an Ozaki Hessian source (``hessian`` only)."""
+
+    def __init__(self, network: SecondOrderNetwork):
+        network._check_fitted()
+        self.network = network.average_
+        self.n_dims = network.n_dims_
+
+    def hessian(self, x):
+        return tf.cast(network_second_order(self.network, tf.cast(x, tf.float32)), tf.float64)
+
+
+class WithHessian:
+    """``target``'s log π and score with the Hessian of ``source`` (anything with ``hessian``)."""
+
+    def __init__(self, target: Target, source):
+        if getattr(source, "n_dims", target.n_dims) != target.n_dims:
+            raise InputError(f"The Hessian source works in {source.n_dims} dimensions, the target in {target.n_dims}.")
+        self.target = target
+        self.source = source
+        self.n_dims = target.n_dims
+
+    def log_density(self, x):
+        return self.target.log_density(x)
+
+    def score(self, x):
+        return self.target.score(x)
+
+    def hessian(self, x):
+        return self.source.hessian(x)
+
+
 # ---- one step of each method ---------------------------------------------------------------
 def _noise(seed, step, shape):
     return tf.random.stateless_normal(shape, seed=tf.stack([seed, step]), dtype=tf.float64)
@@ -157,6 +203,9 @@ def _ozaki_step(target, x, tau, seed, step, min_curvature):
     xi = _noise(seed, step, tf.shape(x))
     hessian = target.hessian(x)
     hessian = 0.5 * (hessian + tf.linalg.matrix_transpose(hessian))
+    usable = tf.reduce_all(tf.math.is_finite(hessian), axis=[1, 2])
+    # eigh fails on a non-finite matrix: those chains get −I here and are stopped below
+    hessian = tf.where(usable[:, None, None], hessian, -tf.eye(tf.shape(x)[1], dtype=hessian.dtype))
     eigenvalues, vectors = tf.linalg.eigh(hessian)
     lam = tf.minimum(eigenvalues, -min_curvature)  # keep H negative definite
     drift_gain = tf.math.expm1(tau * lam) / lam  # (e^{τλ} − 1)/λ → τ as λ → 0
@@ -166,8 +215,10 @@ def _ozaki_step(target, x, tau, seed, step, min_curvature):
         rotated = tf.linalg.matvec(vectors, v, transpose_a=True)
         return tf.linalg.matvec(vectors, gains * rotated)
 
-    step_x = apply(drift_gain, target.score(x)) + apply(noise_gain, xi)
-    return x + step_x, tf.ones([tf.shape(x)[0]], tf.float64)
+    moved = x + apply(drift_gain, target.score(x)) + apply(noise_gain, xi)
+    kept = usable & tf.reduce_all(tf.math.is_finite(moved), axis=1)
+    stopped = tf.fill(tf.shape(x), tf.constant(np.nan, x.dtype))
+    return tf.where(kept[:, None], moved, stopped), tf.ones([tf.shape(x)[0]], tf.float64)
 
 
 # ---- runs ---------------------------------------------------------------------------------
@@ -178,8 +229,11 @@ class SamplerRun:
     samples: (n_chains, d) final states.  trajectory: (n_saved, n_tracked, d)
     states of the first ``n_tracked`` chains every ``record_every`` steps
     (including the start).  acceptance: mean MALA acceptance (1 for others).
-    escaped / nonfinite: chains that left ``box`` / turned NaN or infinite.
+    escaped / nonfinite: chains that left ``box`` / turned NaN or infinite (including
+    the chains Ozaki stopped on a non-finite Hessian or step).
     stopped_early: the run ended (or was stopped) before its planned steps.
+    draws: (steps_done + 1, k, d) states of the first k chains at every step (including
+    the start) when the run was asked to trace them (``n_traced``), else None.
     """
 
     samples: np.ndarray
@@ -191,26 +245,29 @@ class SamplerRun:
     escaped: int
     stopped_early: bool = False
     details: dict = field(default_factory=dict)
+    draws: np.ndarray | None = None
 
     @property
     def chain_steps_per_second(self) -> float:
         return self.samples.shape[0] * self.steps_done / self.seconds if self.seconds > 0 else float("nan")
 
 
-def _chunk_runner(target: Target, method: str, min_curvature: float):
-    """Compiled ``run(x, tau, seed, first_step, n) -> (x, acceptance sum)`` for one target.
+def _chunk_runner(target: Target, method: str, min_curvature: float, n_traced: int = 0):
+    """Compiled ``run(x, tau, seed, first_step, n) -> (x, acceptance sum[, trace])`` for one target.
 
-    Made once per target, method and curvature floor and kept on the target (so it goes
-    with it): a target used again (see comparison.py) runs without tracing anew.
+    With ``n_traced`` > 0 it also returns the first ``n_traced`` chains after every step,
+    (n, n_traced, d).  Made once per target, method, curvature floor and ``n_traced`` and
+    kept on the target (so it goes with it): a target used again (see comparison.py) runs
+    without tracing anew.
     """
     runners = vars(target).setdefault("_compiled_runners", {})
-    key = (method, float(min_curvature))
+    key = (method, float(min_curvature)) + ((int(n_traced),) if n_traced else ())
     if key not in runners:
-        runners[key] = _compile_runner(target, method, float(min_curvature))
+        runners[key] = _compile_runner(target, method, float(min_curvature), int(n_traced))
     return runners[key]
 
 
-def _compile_runner(target: Target, method: str, min_curvature: float):
+def _compile_runner(target: Target, method: str, min_curvature: float, n_traced: int = 0):
     steps = {
         "ula": _ula_step,
         "mala": _mala_step,
@@ -218,7 +275,7 @@ def _compile_runner(target: Target, method: str, min_curvature: float):
     }
     one_step = steps[method]
 
-    @tf.function(
+    signature = tf.function(
         input_signature=[
             tf.TensorSpec([None, target.n_dims], tf.float64),
             tf.TensorSpec([], tf.float64),
@@ -227,6 +284,7 @@ def _compile_runner(target: Target, method: str, min_curvature: float):
             tf.TensorSpec([], tf.int64),
         ]
     )
+
     def run(x, tau, seed, first_step, n):
         accepted = tf.zeros([tf.shape(x)[0]], tf.float64)
         for i in tf.range(n):
@@ -234,7 +292,16 @@ def _compile_runner(target: Target, method: str, min_curvature: float):
             accepted += accept
         return x, accepted
 
-    return run
+    def run_traced(x, tau, seed, first_step, n):  # the same loop, recording the first chains
+        accepted = tf.zeros([tf.shape(x)[0]], tf.float64)
+        trace = tf.TensorArray(tf.float64, size=tf.cast(n, tf.int32), element_shape=[None, target.n_dims])
+        for i in tf.range(n):
+            x, accept = one_step(target, x, tau, seed, first_step + i)
+            accepted += accept
+            trace = trace.write(tf.cast(i, tf.int32), x[:n_traced])
+        return x, accepted, trace.stack()
+
+    return signature(run_traced if n_traced else run)
 
 
 def _check_run_args(target, x0, step_size, n_steps, method=None):
@@ -266,22 +333,28 @@ def langevin_iter(
     n_tracked: int = 20,
     box: tuple[float, float] | None = None,
     min_curvature: float = 1e-3,
+    n_traced: int = 0,
 ) -> Iterator[SamplerRun]:
     """Run ``n_steps`` of ``method`` from x0 (n_chains, d) with step size τ = ``step_size``,
     yielding the run so far after every compiled chunk of ``record_every`` steps.
 
+    ``n_traced`` > 0 also records the first ``n_traced`` chains at every step (``draws``).
     A caller that stops iterating keeps the last yielded run: nothing drawn is lost.
     """
     x0, tau, n_steps = _check_run_args(target, x0, step_size, n_steps, method)
     record_every = check_positive_int(record_every, "record_every")
-    run = _chunk_runner(target, method, float(min_curvature))
+    n_traced = min(check_positive_int(n_traced, "n_traced", minimum=0), len(x0))
+    run = _chunk_runner(target, method, float(min_curvature), n_traced)
     x = tf.constant(x0, tf.float64)
     trajectory = [x0[:n_tracked].copy()]
+    draws = np.empty((n_steps + 1, n_traced, x0.shape[1])) if n_traced else None
+    if n_traced:
+        draws[0] = x0[:n_traced]
     accepted, done, seconds = 0.0, 0, 0.0
     while done < n_steps:
         chunk = min(record_every, n_steps - done)
         start = time.perf_counter()
-        x, accepts = run(
+        x, accepts, *trace = run(
             x,
             tf.constant(tau, tf.float64),
             tf.constant(seed, tf.int64),
@@ -290,6 +363,8 @@ def langevin_iter(
         )
         samples = x.numpy()
         seconds += time.perf_counter() - start
+        if n_traced:
+            draws[done + 1 : done + chunk + 1] = trace[0].numpy()
         accepted += float(tf.reduce_sum(accepts))
         done += chunk
         trajectory.append(samples[:n_tracked].copy())
@@ -304,6 +379,7 @@ def langevin_iter(
             escaped,
             done < n_steps,
             {"method": method, "step_size": tau, "seed": seed},
+            draws[: done + 1] if n_traced else None,
         )
 
 
@@ -318,7 +394,8 @@ def langevin(
 ) -> SamplerRun:
     """``langevin_iter`` run to the end; ``progress(done, total)`` returning True stops early.
 
-    ``options`` are those of ``langevin_iter`` (seed, record_every, n_tracked, box, min_curvature).
+    ``options`` are those of ``langevin_iter`` (seed, record_every, n_tracked, box, min_curvature,
+    n_traced).
     The returned run's ``stopped_early`` says whether it ended before ``n_steps``.
     """
     for run in langevin_iter(target, x0, step_size, n_steps, method, **options):
