@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import InputError
 from .kde import GaussianKDE
-from .mcmc_diagnostics import Mixing, TestFunctions, mixing
+from .mcmc_diagnostics import Mixing, ChainFunctions, mixing
 from .metrics import energy_distance, mmd_squared, sliced_wasserstein
 from .model import DDE
 from .samplers import (
@@ -333,7 +333,7 @@ def quality_table(runs: dict[str, SamplerRun], truth: np.ndarray, seed: int = 0)
     """One ``SampleQuality`` per model: distances of its finite samples to ``truth`` (n, d), and
     the mixing of its recorded draws (test functions referred to ``truth``'s mean and main axis)."""
     truth = check_points(truth, "true samples", min_points=2)
-    functions = TestFunctions.from_data(truth)
+    functions = ChainFunctions.from_data(truth)
     rows = []
     for name, run in runs.items():
         good = run.samples[np.isfinite(run.samples).all(axis=1)]

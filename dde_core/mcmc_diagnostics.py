@@ -14,7 +14,7 @@ For a scalar test function g and M chains of N draws each, values v[t, m] = g(x_
 For an AR(1) chain x_t = φ x_{t−1} + ε_t, τ = (1 + φ)/(1 − φ) exactly (tested).
 τ and ESS are NaN when g does not vary (a mode indicator no chain ever changes).
 
-Test functions (``test_functions``) for chains in R^d, with m the data's mean and v its
+Test functions (``ChainFunctions``) for chains in R^d, with m the data's mean and v its
 first principal direction: "mean" ⟨x − m, v⟩ (the projection whose mean is estimated),
 "second moment" ‖x − m‖², and "mode" 1[⟨x − m, v⟩ > median of the data's projections]
 (which side of the data's main split a chain is on: it changes only when a chain crosses
@@ -40,8 +40,7 @@ __all__ = [
     "autocorrelation",
     "integrated_autocorrelation_time",
     "effective_sample_size",
-    "TestFunctions",
-    "test_functions",
+    "ChainFunctions",
     "Mixing",
     "mixing",
     "steps_to_mmd",
@@ -105,7 +104,7 @@ def effective_sample_size(values: np.ndarray) -> float:
 
 
 @dataclass(frozen=True)
-class TestFunctions:
+class ChainFunctions:
     """The reference the test functions are measured against: data mean m (d,), first
     principal direction v (d,) and the median of the data's projections ⟨x − m, v⟩."""
 
@@ -114,7 +113,7 @@ class TestFunctions:
     split: float
 
     @classmethod
-    def from_data(cls, data: np.ndarray) -> TestFunctions:
+    def from_data(cls, data: np.ndarray) -> ChainFunctions:
         data = check_points(data, "data", min_points=2)
         mean = data.mean(axis=0)
         _, _, vt = np.linalg.svd(data - mean, full_matrices=False)
@@ -130,11 +129,6 @@ class TestFunctions:
             "second moment": np.sum(centred**2, axis=-1),
             "mode": (projection > self.split).astype(np.float64),
         }
-
-
-def test_functions(draws: np.ndarray, data: np.ndarray) -> dict[str, np.ndarray]:
-    """``TestFunctions.from_data(data)(draws)``: each test function at draws (..., d)."""
-    return TestFunctions.from_data(data)(draws)
 
 
 @dataclass(frozen=True)
@@ -171,7 +165,7 @@ class Mixing:
 
 def mixing(
     draws: np.ndarray,
-    functions: TestFunctions,
+    functions: ChainFunctions,
     seconds: float,
     n_chains: int | None = None,
     warmup_fraction: float = 0.5,
