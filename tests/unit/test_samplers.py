@@ -8,13 +8,18 @@ import pytest
 import tensorflow as tf
 
 from dde_core import DDE, GaussianKDE
+from dde_core.comparison import HESSIAN_SOURCES, SamplerSettings, quality_table, run_side_by_side
+from dde_core.mcmc_diagnostics import ChainFunctions, mixing
 from dde_core.samplers import (
     DDETarget,
     GaussianTarget,
     KDETarget,
+    SecondOrderHessian,
+    WithHessian,
     annealed_langevin,
     langevin,
 )
+from dde_core.second_order import SecondOrderNetwork
 
 MEAN = np.array([1.0, -0.5])
 COV = np.array([[1.0, 0.5], [0.5, 2.0]])
@@ -167,3 +172,80 @@ def test_a_target_used_again_runs_its_compiled_loop_without_tracing_anew():
     del model, kde, target, old_dde, old_kde
     gc.collect()
     assert [ref() for ref in gone] == [None] * 4
+
+
+# ---- Ozaki's Hessian sources, stopped chains, per-step draws and mixing --------------------------
+class HoleyHessian:
+    """The Gaussian's Hessian, but NaN where x₁ > 2 (a Hessian source gone bad)."""
+
+    n_dims = 2
+
+    def hessian(self, x):
+        return tf.where((x[:, 0] > 2.0)[:, None, None], tf.constant(np.nan, tf.float64), TARGET.hessian(x))
+
+
+def test_ozaki_stops_the_chains_whose_hessian_is_not_finite_and_goes_on():
+    x0 = start(300)
+    holey = WithHessian(TARGET, HoleyHessian())
+    one = langevin(holey, x0, 0.5, 1, "ozaki", seed=3)
+    bad = x0[:, 0] > 2.0
+    assert bad.sum() > 10 and one.nonfinite == bad.sum()
+    exact = langevin(TARGET, x0, 0.5, 1, "ozaki", seed=3)  # the others step exactly as with the true Hessian
+    np.testing.assert_allclose(one.samples[~bad], exact.samples[~bad], atol=1e-12)
+    many = langevin(holey, x0, 0.5, 40, "ozaki", seed=3, n_traced=300)
+    assert bad.sum() <= many.nonfinite < 300 and np.isfinite(many.samples).sum(axis=1).min() in (0, 2)
+    assert mixing(many.draws, ChainFunctions.from_data(exact.samples), many.seconds) is not None
+
+
+def test_traced_draws_are_the_chains_at_every_step():
+    x0 = start(40)
+    traced = langevin(TARGET, x0, 0.1, 23, "mala", record_every=7, n_traced=5, seed=4)
+    plain = langevin(TARGET, x0, 0.1, 23, "mala", record_every=7, seed=4)
+    assert traced.draws.shape == (24, 5, 2) and plain.draws is None
+    np.testing.assert_array_equal(traced.draws[0], x0[:5])
+    np.testing.assert_array_equal(traced.draws[-1], traced.samples[:5])
+    np.testing.assert_array_equal(traced.samples, plain.samples)  # recording changes nothing
+
+
+def test_ozaki_mixes_a_gaussian_in_far_fewer_steps_than_ula():
+    functions = ChainFunctions.from_data(np.random.default_rng(0).multivariate_normal(MEAN, COV, 4000))
+    taus = {}
+    for method, tau in (("ozaki", 2.0), ("ula", 0.05)):
+        run = langevin(TARGET, start(200), tau, 400, method, seed=6, n_traced=200, record_every=400)
+        taus[method] = mixing(run.draws, functions, run.seconds).iat["mean"]
+    # per step the slow direction decays by e^{−τ/λ} (Ozaki) and 1 − τ/λ (ULA), λ = 2.2: τ_int ≈ 2.4 and ≈ 87
+    assert taus["ozaki"] < 5.0 and taus["ula"] > 30.0
+
+
+@pytest.fixture(scope="module")
+def small_models():
+    points = np.random.default_rng(0).normal(size=(300, 2)).astype(np.float32)
+    model = DDE(sigma=0.5, hidden=(8,), batch_size=64, steps=5).fit(points)
+    second = SecondOrderNetwork(model, sigma=0.5, hidden=(8,), batch_size=64, steps=5).fit(points)
+    return points, model, GaussianKDE(0.5).fit(points), second
+
+
+@pytest.mark.parametrize("source", HESSIAN_SOURCES)
+def test_ozaki_runs_with_each_hessian_source_and_reports_mixing(small_models, source):
+    points, model, kde, second = small_models
+    settings = SamplerSettings("Ozaki", 0.05, 20, 40, "data", seed=1, hessian=source)
+    *_, runs = run_side_by_side(model, kde, points, settings, second_order=second, n_traced=40)
+    assert runs["DDE"].steps_done == 20 and runs["DDE"].nonfinite == 0 and runs["DDE"].draws.shape == (21, 40, 2)
+    rows = quality_table(runs, points[:200])
+    assert all(row.iat > 0 and row.ess_per_second > 0 and row.mixing.n_chains == 40 for row in rows)
+    *_, again = run_side_by_side(model, kde, points, settings, second_order=second, n_traced=40)
+    np.testing.assert_array_equal(runs["DDE"].samples, again["DDE"].samples)  # same seed, same chains
+
+
+def test_hessian_sources_give_their_own_hessians(small_models):
+    points, model, kde, second = small_models
+    y = tf.constant(points[:7], tf.float64)
+    np.testing.assert_allclose(
+        WithHessian(DDETarget(model), KDETarget(kde, 7)).hessian(y).numpy(), kde.hessian(points[:7]), atol=1e-6
+    )
+    np.testing.assert_allclose(SecondOrderHessian(second).hessian(y).numpy(), second.hessian(points[:7]), atol=1e-5)
+    np.testing.assert_allclose(WithHessian(DDETarget(model), KDETarget(kde, 7)).score(y), DDETarget(model).score(y))
+    with pytest.raises(ValueError, match="train one first"):
+        next(run_side_by_side(model, kde, points, SamplerSettings("Ozaki", hessian="second-order network")))
+    with pytest.raises(ValueError, match="Hessian source"):
+        SamplerSettings("Ozaki", hessian="finite differences").validated()
