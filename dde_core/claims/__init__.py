@@ -6,6 +6,9 @@
    ``normalising_constants``, ``held_out_log_likelihoods``, ``sigma_sweep``.
 3. **The gradient field is conservative** (:mod:`.field`): ``field_view``,
    ``loop_integral``, ``disc_integral``.
+4. **High-order gradients: autodiff or direct?** (:mod:`.hessians`): ``hessian_claim``
+   measures the DDE's ∇²f, a score network's Jacobian and a second-order network
+   against the exact KDE's Hessian (errors, cost, denoising covariances).
 
 The model under test is a :class:`Subject`.  Long measurements report through
 ``progress(fraction, message, partial)`` (:mod:`.progress`) and return dataclasses;
@@ -17,6 +20,21 @@ from __future__ import annotations
 from ..kde import scipy_isotropic_kde
 from ..training import train_in_chunks
 from .field import FieldView, circle, curl, disc_integral, field_view, loop_integral
+from .hessians import (
+    BASELINE,
+    DDE_HESSIAN,
+    EXACT,
+    JACOBIAN,
+    SECOND_ORDER,
+    SECOND_ORDER_STEP_COST,
+    CovarianceSet,
+    HessianErrorRow,
+    HessianReport,
+    covariance_set,
+    ellipse_grid,
+    hessian_claim,
+    relative_errors,
+)
 from .likelihood import (
     ANALYTIC_OPTIMUM,
     BandwidthRule,
@@ -75,4 +93,17 @@ __all__ = [
     "circle",
     "loop_integral",
     "disc_integral",
+    "DDE_HESSIAN",
+    "JACOBIAN",
+    "SECOND_ORDER",
+    "EXACT",
+    "BASELINE",
+    "SECOND_ORDER_STEP_COST",
+    "HessianErrorRow",
+    "HessianReport",
+    "CovarianceSet",
+    "covariance_set",
+    "ellipse_grid",
+    "hessian_claim",
+    "relative_errors",
 ]
