@@ -374,7 +374,8 @@ def queue_text(place: int, slots: int) -> str:
     """What a session waiting to play is told (``place``: see ``PlaygroundSession.place``)."""
     ahead = "you are next" if place == 1 else f"{place - 1} ahead of you"
     return (
-        f"Waiting for a training slot ({ahead}): {slots} sessions are training on this server. "
+        f"Waiting for a training slot ({ahead}): all {slots} slot{'s' if slots != 1 else ''} of this "
+        "server are in use. "
         "Training starts by itself when one pauses; Pause leaves the queue."
     )
 

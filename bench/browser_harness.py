@@ -120,11 +120,13 @@ def server_command(port: int) -> list[str]:
 
 
 @contextlib.contextmanager
-def streamlit_server(log_path: Path | None = None) -> Iterator[ServerURL]:
+def streamlit_server(log_path: Path | None = None, env: dict[str, str] | None = None) -> Iterator[ServerURL]:
     """The app started as README.md says (``make app``) on a free port; yields its base URL
-    (with ``.pgid``, the server's process group) and stops the whole group after."""
+    (with ``.pgid``, the server's process group) and stops the whole group after.
+
+    ``env``: extra environment variables for the server (e.g. the scheduler's sizes)."""
     port = free_port()
-    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": ""}
+    env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "3", "CUDA_VISIBLE_DEVICES": "", **(env or {})}
     log_path = log_path or Path(os.devnull)
     log_path.parent.mkdir(parents=True, exist_ok=True)
     with open(log_path, "w") as log:

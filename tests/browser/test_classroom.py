@@ -1,0 +1,122 @@
+"""Real-browser tests of a classroom's hazards: a reload while training, a link crafted to
+inject content, a server full of people training (the queue).
+
+Same fixtures as the other browser tests (conftest.py). The queue test starts its own
+server (`make app`, as README.md says) allowing one playing session at a time.
+
+Run:  .venv/bin/python -m pytest tests/browser/test_classroom.py -q -p no:cacheprovider
+"""
+
+from __future__ import annotations
+
+from urllib.parse import quote, urlsplit
+
+import pytest
+
+from bench.browser_harness import streamlit_server
+
+from .conftest import VIEWPORT
+from .test_playground_browser import (  # the module also skips everything when chromium is missing
+    DDE_TITLE,
+    alerts,
+    assert_no_exception,
+    chart,
+    expect,
+    open_app,
+    pause_button,
+    play_button,
+    screenshot,
+    step_value,
+    wait_for_step,
+)
+
+RESUME_STORAGE_KEY = "dde-playground-resume-key"  # assets/resume_key.js
+
+
+def test_a_reload_while_training_returns_to_the_same_model_still_playing(page, app_url, artifacts):
+    open_app(page, app_url, "?dist=moons")
+    play_button(page).click()
+    wait_for_step(page, "step >= 300", timeout_ms=60_000)
+    before = step_value(page)
+    key = page.evaluate(f"() => sessionStorage.getItem('{RESUME_STORAGE_KEY}')")
+    assert key and key not in page.url, "the private key must be kept out of the shareable URL"
+    page.reload()
+    open_app(page, app_url, navigate=False)
+    wait_for_step(page, f"step > {before}", timeout_ms=60_000)  # the same model, trained further
+    expect(pause_button(page)).to_be_visible()  # and still playing
+    assert key not in page.url
+    assert "dist=moons" in page.url
+    assert_no_exception(page)
+    screenshot(page, artifacts, "classroom-after-reload")
+    pause_button(page).click()
+    expect(play_button(page)).to_be_visible()
+
+
+def test_a_second_tab_starts_its_own_model(page, app_url):
+    open_app(page, app_url)
+    play_button(page).click()
+    wait_for_step(page, "step >= 200", timeout_ms=60_000)
+    pause_button(page).click()
+    expect(play_button(page)).to_be_visible()
+    second = page.context.new_page()
+    open_app(second, app_url)
+    assert step_value(second) == 1
+    assert step_value(page) >= 200
+
+
+INJECTIONS = {  # parameter names a crafted link could carry (issue 10)
+    "[Click here to re-login](http://injected.example/login)": "1",
+    "![x](http://injected.example/pixel.png)": "1",
+    ":red[**URGENT: your session expired**]": "1",
+    "<img src=http://injected.example/tag.png>": "1",
+}
+OUT_OF_RANGE = {"n": "100000", "spf": "1000", "seed": "99999"}
+
+
+def test_a_crafted_link_shows_its_text_as_written_and_fetches_nothing(page, app_url, artifacts):
+    requested: list[str] = []
+    page.on("request", lambda request: requested.append(request.url))
+    query = "&".join(f"{quote(k)}={quote(v)}" for k, v in {**INJECTIONS, **OUT_OF_RANGE}.items())
+    open_app(page, app_url, f"?{query}")
+    assert_no_exception(page)
+    notice = " ".join(alerts(page))
+    assert "re-login" in notice and "URGENT" in notice, notice  # named, as plain text
+    for value in OUT_OF_RANGE.values():
+        assert value in notice, notice  # the out-of-range values are named, not used
+    assert page.locator("a[href*='injected.example']").count() == 0
+    assert page.locator("img[src*='injected.example']").count() == 0
+    assert page.locator("[data-testid='stAlert'] strong, [data-testid='stAlert'] span[style*='color']").count() == 0
+    assert not [url for url in requested if urlsplit(url).hostname == "injected.example"], requested
+    assert chart(page, DDE_TITLE)["drawn"] > 0
+    screenshot(page, artifacts, "classroom-crafted-link")
+
+
+@pytest.fixture(scope="module")
+def one_slot_app_url(artifacts):
+    """A second server that lets one session play at a time (DDE_MAX_PLAYING_SESSIONS=1)."""
+    with streamlit_server(artifacts / "browser-one-slot-server.log", env={"DDE_MAX_PLAYING_SESSIONS": "1"}) as url:
+        yield url
+
+
+def test_a_queued_session_shows_its_place_and_starts_when_a_slot_frees(browser, one_slot_app_url, artifacts):
+    first = browser.new_context(viewport=VIEWPORT).new_page()
+    second = browser.new_context(viewport=VIEWPORT).new_page()
+    try:
+        for tab in (first, second):
+            open_app(tab, one_slot_app_url)
+        play_button(first).click()
+        wait_for_step(first, "step > 1", timeout_ms=60_000)
+        play_button(second).click()
+        waiting = second.get_by_test_id("stAlert").filter(has_text="Waiting for a training slot")
+        expect(waiting).to_be_visible(timeout=30_000)
+        assert "you are next" in waiting.inner_text()
+        assert step_value(second) == 1
+        screenshot(second, artifacts, "classroom-queued")
+        pause_button(first).click()
+        wait_for_step(second, "step > 1", timeout_ms=60_000)  # it started by itself
+        expect(waiting).to_have_count(0, timeout=30_000)
+        pause_button(second).click()
+        expect(play_button(second)).to_be_visible()
+    finally:
+        first.context.close()
+        second.context.close()
