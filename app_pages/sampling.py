@@ -13,6 +13,7 @@ from dde_app.charts import chart
 from dde_app.widget_state import KEEP
 from dde_core import datasets
 from dde_core.comparison import (
+    HESSIAN_SOURCES,
     INITIALISATIONS,
     REFERENCE_SPEED,
     SAMPLERS,
@@ -27,8 +28,9 @@ from dde_core.comparison import (
 from dde_core.errors import InputError
 from dde_core.experiment import Config, Experiment
 from dde_core.limits import MAX_SAMPLER_CHAIN_STEPS, RUN_BUDGET_SECONDS
+from dde_core.second_order import TRAINING_STEP_COST, SecondOrderNetwork
 from dde_core.settings import SIGMA_CHOICES
-from dde_core.training import run_in_chunks
+from dde_core.training import run_in_chunks, train_in_chunks
 from dde_viz.figures import samples_figure
 
 STEP_CHOICES = (1e-4, 2e-4, 5e-4, 1e-3, 2e-3, 3e-3, 5e-3, 1e-2, 2e-2, 5e-2, 0.1, 0.2, 0.5, 1.0)
@@ -41,11 +43,14 @@ QUALITY_COLUMNS = {  # label -> SampleQuality field
     "wall time (s)": "seconds",
     "chain-steps/s": "chain_steps_per_second",
     "acceptance": "acceptance",
+    "τ_int (steps)": "iat",
+    "ESS/s": "ess_per_second",
     "MMD²": "mmd2",
     "energy distance": "energy",
     "sliced Wasserstein": "sliced_wasserstein",
 }
 LADDER_STEPS = 1000  # training steps of each extra DDE of an annealing ladder
+SECOND_ORDER_BATCH = 512  # the second-order network's batch (its steps cost about 3.5 DDE steps each)
 state = st.session_state
 widget_state.remember(
     {
@@ -59,6 +64,8 @@ widget_state.remember(
         "sampling_init": INITIALISATIONS[0],
         "sampling_seed": 0,
         "sampling_levels": 4,
+        "sampling_hessian": HESSIAN_SOURCES[0],
+        "sampling_second_order_steps": 1000,
     }
 )
 
@@ -154,8 +161,68 @@ if sampler == "Annealed Langevin":
     n_levels = st.slider(
         "Noise levels (σ ladder, ratio 2, ending at the model's σ)", 2, 6, key="sampling_levels", persist_state=KEEP
     )
+
+
+def second_order_network() -> SecondOrderNetwork | None:
+    """The second-order network trained for this model on this page, if any."""
+    kept = state.get("sampling_second_order")
+    return kept[1] if kept is not None and kept[0] == id(experiment.model) else None
+
+
+def train_second_order(steps: int) -> None:
+    """Train a second-order network for this model (its score held fixed), with a progress bar."""
+    model = experiment.model
+    params = {**model.get_params(), "steps": steps, "batch_size": min(model.batch_size, SECOND_ORDER_BATCH)}
+    net = SecondOrderNetwork(model, **params)
+    bar = st.progress(0.0, "Training the second-order network…")
+    try:
+        train_in_chunks(
+            net,
+            experiment.points,
+            steps,
+            100,
+            lambda done, total: bar.progress(done / total, f"Second-order network: step {done:,} of {total:,}"),
+        )
+    except InputError as error:
+        st.error(f"Could not train: {error}")
+        return
+    finally:
+        bar.empty()
+    state.sampling_second_order = (id(model), net)
+    state.sampling_hessian = "second-order network"
+
+
+hessian = HESSIAN_SOURCES[0]
+if sampler == "Ozaki":
+    trained_second = second_order_network()
+    sources = [s for s in HESSIAN_SOURCES if s != "second-order network" or trained_second is not None]
+    columns = st.columns([2, 1, 2, 3])
+    so_steps = columns[1].number_input(
+        "Second-order steps", 10, 20_000, step=100, key="sampling_second_order_steps", persist_state=KEEP
+    )
+    about = TRAINING_STEP_COST * so_steps / max(experiment.steps_per_second, 1.0)
+    columns[3].caption(
+        "Ozaki needs ∇² log π. The DDE gives ∇²f by automatic differentiation; a **second-order network** "
+        "learns it directly by second-order denoising (Meng et al. 2021) with the DDE's score held fixed; the "
+        f"exact KDE's is the truth. Training a second-order network takes about {about:,.0f} s."
+    )
+    if columns[2].button(
+        "Train a second-order network" if trained_second is None else "Retrain the second-order network",
+        key="sampling_train_second_order",
+        help="Same settings as the DDE (batch at most 512), on the same points and σ.",
+    ):
+        train_second_order(int(so_steps))
+        trained_second = second_order_network()
+        sources = list(HESSIAN_SOURCES) if trained_second is not None else sources
+    if state.get("sampling_hessian") not in sources:
+        state.sampling_hessian = sources[0]
+    hessian = columns[0].selectbox(
+        "Ozaki's Hessian from", sources, key="sampling_hessian", persist_state=KEEP, help="The KDE panel uses its own."
+    )
 box = (float(experiment.grid.x_range[0]), float(experiment.grid.x_range[1]))
-settings = SamplerSettings(sampler, float(step_size), int(n_steps), int(n_chains), init, int(seed), box, int(n_levels))
+settings = SamplerSettings(
+    sampler, float(step_size), int(n_steps), int(n_chains), init, int(seed), box, int(n_levels), hessian
+)
 
 
 def ladder_key() -> tuple:
@@ -212,7 +279,8 @@ def run() -> None:
         models = ladder_models() if sampler == "Annealed Langevin" else experiment.model
         bar = st.progress(0.0, "Sampling…")
         started = time.monotonic()
-        for runs in run_side_by_side(models, experiment.kde, experiment.points, settings):
+        second = second_order_network()
+        for runs in run_side_by_side(models, experiment.kde, experiment.points, settings, second_order=second):
             state.sampling_runs = (settings, runs)
             done = runs["DDE"].steps_done
             total = settings.total_steps
@@ -224,7 +292,8 @@ def run() -> None:
                 break
         else:
             if sampler != "Annealed Langevin":
-                state.sampling_speed = measured_speed(settings, runs, len(experiment.points))
+                previous = state.get("sampling_speed", REFERENCE_SPEED)
+                state.sampling_speed = measured_speed(settings, runs, len(experiment.points), previous)
         bar.empty()
     except InputError as error:
         st.error(f"Could not sample: {error}")
@@ -269,7 +338,8 @@ if "sampling_runs" in state:
             st.warning(
                 f"{name}: {run.nonfinite} of {len(run.samples):,} chains turned NaN or infinite "
                 f"and {run.escaped} left the plotting box: a step size too large for this σ, "
-                "or a model that is poor far from the data. They are left out of the distances."
+                "or a model that is poor far from the data (Ozaki stops a chain whose Hessian or step is not "
+                "finite). They are left out of the distances and of the mixing figures."
             )
     n_frames = len(runs["DDE"].trajectory)
     upto = (
@@ -280,8 +350,9 @@ if "sampling_runs" in state:
     truth, truth_label, rows = scored(used, runs)
     zmax = experiment.zmax
     panels = st.columns(3)
+    dde_label = "DDE (learned score)" + (f", H: {used.hessian}" if used.sampler == "Ozaki" else "")
     for column, (name, view, label) in zip(
-        panels, (("DDE", experiment.view, "DDE (learned score)"), ("KDE", experiment.kde_view, "Exact KDE"))
+        panels, (("DDE", experiment.view, dde_label), ("KDE", experiment.kde_view, "Exact KDE"))
     ):
         run = runs[name]
         chart(
@@ -315,11 +386,22 @@ if "sampling_runs" in state:
             "acceptance": st.column_config.NumberColumn(
                 format="%.3f", help="Fraction of proposals accepted (MALA only: the other samplers accept every step)."
             ),
+            "τ_int (steps)": st.column_config.NumberColumn(
+                format="%.1f", help="Integrated autocorrelation time, the slowest of the test functions."
+            ),
+            "ESS/s": st.column_config.NumberColumn(
+                format="%.3g", help="Effective samples per second, the slowest of the test functions."
+            ),
         },
     )
     st.caption(
         f"Distances compare each model's finite final samples with {len(truth):,} {truth_label}: "
         "MMD² (unbiased, RBF kernel, median-distance bandwidth, at most 2,000 points each), energy "
         "distance and sliced Wasserstein-1 (128 random directions). Lower is better; two samples of the "
-        "same distribution give ≈ 0. Wall time covers the compiled sampling steps only."
+        "same distribution give ≈ 0. Wall time covers the compiled sampling steps only. Mixing: the "
+        "integrated autocorrelation time τ_int (Geyer's initial monotone sequence, pooled over chains) of three "
+        "test functions — the position along the data's main axis, the squared distance to the data's mean, and "
+        "which side of the data's main split a chain is on — measured on the first 256 chains over the second half "
+        "of the run (the first half is warm-up); the table shows the slowest function. ESS/s = chains × steps "
+        "kept / τ_int / wall time. Annealing has no stationary chain: no mixing figures."
     )

@@ -58,10 +58,20 @@ from .denoising import DenoisingEstimator, _in_batches
 from .errors import InputError
 from .validation import check_sigma
 
-__all__ = ["SecondOrderNetwork", "MatrixNetwork", "STRUCTURES", "FULL_UP_TO_DIMS", "posterior_covariance"]
+__all__ = [
+    "SecondOrderNetwork",
+    "MatrixNetwork",
+    "STRUCTURES",
+    "FULL_UP_TO_DIMS",
+    "TRAINING_STEP_COST",
+    "posterior_covariance",
+]
 
 STRUCTURES = ("auto", "full", "diagonal")
 FULL_UP_TO_DIMS = 8  # "auto": the full matrix up to this many dimensions, the diagonal above
+# A variance-reduced training step (three network passes, three first-order scores) costs about this
+# many steps of a DDE with the same settings (measured in bench/bench_hessians.py); for time estimates.
+TRAINING_STEP_COST = 3.5
 
 FirstOrderScore = Callable[[tf.Tensor], tf.Tensor]  # float32 points (m, d) -> score (m, d), traceable
 

@@ -33,6 +33,7 @@ from .hessians import (
     covariance_set,
     ellipse_grid,
     hessian_claim,
+    read_hessian_json,
     relative_errors,
 )
 from .likelihood import (
@@ -105,5 +106,6 @@ __all__ = [
     "covariance_set",
     "ellipse_grid",
     "hessian_claim",
+    "read_hessian_json",
     "relative_errors",
 ]

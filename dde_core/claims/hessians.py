@@ -25,15 +25,19 @@ exact one (ellipses, 2-D), and per-cell error maps on a grid (2-D).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
+from pathlib import Path
 
 import numpy as np
 
+from ..errors import InputError
 from ..grid import Grid
 from ..kde import GaussianKDE
 from ..model import DDE
 from ..score_network import ScoreNetwork
+from ..second_order import TRAINING_STEP_COST as SECOND_ORDER_STEP_COST
 from ..second_order import SecondOrderNetwork, posterior_covariance
 from ..training import train_in_chunks
 from ..validation import check_points, check_positive_int, check_sigma
@@ -55,6 +59,7 @@ __all__ = [
     "covariance_set",
     "hessian_claim",
     "ellipse_grid",
+    "read_hessian_json",
 ]
 
 DDE_HESSIAN = "DDE ∇²f (autodiff)"
@@ -63,9 +68,6 @@ SECOND_ORDER = "second-order network"
 EXACT = "exact KDE"
 BASELINE = "−I/σ² (one kernel)"
 ESTIMATES = (DDE_HESSIAN, JACOBIAN, SECOND_ORDER)
-# A second-order training step (three network passes, three of the DDE's scores) costs about
-# this many DDE steps (bench/bench_hessians.py).
-SECOND_ORDER_STEP_COST = 3.5
 CHUNK = 100  # training steps between progress reports
 
 HessianFunction = Callable[[np.ndarray], np.ndarray]  # points (m, d) -> Hessians (m, d, d)
@@ -301,3 +303,23 @@ def ellipse_grid(points: np.ndarray, n: int, margin: float = 0.15) -> np.ndarray
     axes = [np.linspace(lo + p, hi - p, n) if n > 1 else np.array([(lo + hi) / 2]) for lo, hi, p in zip(low, high, pad)]
     xx, yy = np.meshgrid(*axes)
     return np.stack([xx.ravel(), yy.ravel()], axis=1)
+
+
+def read_hessian_json(path: str | Path) -> dict[int, list[HessianErrorRow]] | None:
+    """The error tables written by bench/bench_hessians.py, by dimension, or None if there is none yet.
+
+    The file is a JSON object whose "hessians" maps each d (as text) to a list of
+    ``asdict(HessianErrorRow)`` objects (the bench writes more; it is ignored).
+    """
+    path = Path(path)
+    if not path.is_file():
+        return None
+    try:
+        tables = json.loads(path.read_text())["hessians"]
+        names = {f.name for f in fields(HessianErrorRow)}
+        return {
+            int(d): [HessianErrorRow(**{k: v for k, v in row.items() if k in names}) for row in rows]
+            for d, rows in tables.items()
+        }
+    except (OSError, ValueError, KeyError, TypeError, AttributeError) as error:
+        raise InputError(f"{path.name} is not a readable Hessian benchmark ({error}); run the bench again.") from None

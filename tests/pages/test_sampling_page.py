@@ -39,6 +39,7 @@ def test_run_shows_three_panels_and_the_table(trained_page, sampler):
     assert list(table["model"]) == ["DDE", "KDE"]
     assert (table["steps"] == 20).all() and (table["chains"] == 200).all()
     assert table["MMD²"].notna().all() and table["chain-steps/s"].gt(0).all()
+    assert table["τ_int (steps)"].gt(0).all() and table["ESS/s"].gt(0).all()  # every sampler reports mixing
     if sampler == "MALA":
         assert table["acceptance"].between(0, 1).all()
     assert at.slider(key="sampling_scrub").max == 2  # start + two chunks of 10 steps
@@ -89,3 +90,22 @@ def test_initial_points():
     np.testing.assert_array_equal(initial_points("data", 5, data, (-4, 4), 0), np.ones((5, 2)))
     with pytest.raises(ValueError, match="Unknown start"):
         initial_points("moon", 5, data, (-4, 4), 0)
+
+
+def test_ozaki_takes_its_hessian_from_each_source(trained_page):
+    at = trained_page
+    at.selectbox(key="sampling_sampler").set_value("Ozaki").run()
+    assert at.selectbox(key="sampling_hessian").options == ["DDE autodiff", "exact KDE"]  # none trained yet
+    at.number_input(key="sampling_second_order_steps").set_value(20)
+    at.button(key="sampling_train_second_order").click().run()
+    assert not at.exception and not at.error
+    assert at.selectbox(key="sampling_hessian").options == ["DDE autodiff", "second-order network", "exact KDE"]
+    assert at.selectbox(key="sampling_hessian").value == "second-order network"
+    assert at.session_state["sampling_second_order"][1].n_steps_ == 20
+    for source in ("second-order network", "exact KDE"):
+        at.selectbox(key="sampling_hessian").set_value(source)
+        at = run_samplers(at, "Ozaki", 20, chains=100)
+        assert not at.exception and not at.error
+        assert at.session_state["sampling_runs"][0].hessian == source
+        table = at.dataframe[0].value
+        assert (table["steps"] == 20).all() and table["ESS/s"].gt(0).all()
