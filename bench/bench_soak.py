@@ -123,7 +123,8 @@ def main() -> None:
     )
     print(
         f"Server {100 * (last['server_mb'] / first['server_mb'] - 1):+.1f}% over the play; "
-        f"JS heap {last['js_heap_mb'] - first['js_heap_mb']:+.1f} MiB; DOM nodes {last['dom_nodes'] - first['dom_nodes']:+d}. "
+        f"JS heap {last['js_heap_mb'] - first['js_heap_mb']:+.1f} MiB; "
+        f"DOM nodes {last['dom_nodes'] - first['dom_nodes']:+d}. "
         "Targets: growth after cycling ≤ 50 MiB; server within 10%; heap and nodes flat."
     )
     common.write_json("soak", {"machine": info, "command": common.command_line(), "cycle": cycled, "play": played})
