@@ -1,0 +1,96 @@
+"""Results for the default setups, computed once per server and shared by every session.
+
+So that no page opens empty, each page shows a result for its default setup at once:
+a trained model, a sampler run. The first visitor's session computes it (with a
+progress bar); every session after finds it ready. Two sessions asking at the same
+moment compute it once: the second waits for the first and sees its progress.
+
+Only default setups are shared: a person's own model is never put here. A shared
+value is read-only (the pages only read a shared model: they sample from it and
+measure it; training further works on a copy, see ``PlaygroundSession``).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from dataclasses import dataclass, field
+from typing import Any
+
+__all__ = ["SharedResults", "shared_results"]
+
+Progress = Callable[[float], None]  # fraction done, 0..1
+WAIT_SLICE_SECONDS = 0.1
+
+
+@dataclass
+class _Entry:
+    done: threading.Event = field(default_factory=threading.Event)
+    fraction: float = 0.0
+    value: Any = None
+    error: BaseException | None = None
+
+
+class SharedResults:
+    """``get(key, compute)``: ``compute(progress)`` once per key for the whole server."""
+
+    def __init__(self) -> None:
+        self._entries: dict[Hashable, _Entry] = {}
+        self._lock = threading.Lock()
+        self.computed = 0  # how many times a value was computed (for tests)
+
+    def get(self, key: Hashable, compute: Callable[[Progress], Any], progress: Progress | None = None) -> Any:
+        """The value for ``key``, computing it with ``compute(progress)`` if no session has.
+
+        ``progress(fraction)`` is called in the calling thread, by the computing session
+        and by any session waiting for it. A failed computation is not kept: the error
+        is raised to every caller waiting for it, and the next caller tries again.
+        """
+        report = progress or (lambda fraction: None)
+        with self._lock:
+            entry = self._entries.get(key)
+            mine = entry is None
+            if mine:
+                entry = self._entries[key] = _Entry()
+        if mine:
+            return self._compute(key, entry, compute, report)
+        while not entry.done.wait(WAIT_SLICE_SECONDS):
+            report(entry.fraction)
+        if entry.error is not None:
+            raise entry.error
+        return entry.value
+
+    def ready(self, key: Hashable) -> bool:
+        """True when the value for ``key`` is there (no waiting)."""
+        entry = self._entries.get(key)
+        return entry is not None and entry.done.is_set() and entry.error is None
+
+    def _compute(self, key: Hashable, entry: _Entry, compute: Callable[[Progress], Any], report: Progress) -> Any:
+        def progress(fraction: float) -> None:
+            entry.fraction = fraction
+            report(fraction)
+
+        try:
+            entry.value = compute(progress)
+            self.computed += 1
+        except BaseException as error:  # noqa: BLE001  (a stopped run too): not kept, raised to all waiting
+            entry.error = error
+            with self._lock:
+                self._entries.pop(key, None)
+            raise
+        finally:
+            entry.done.set()
+        return entry.value
+
+
+_shared: SharedResults | None = None
+_made = threading.Lock()
+
+
+def shared_results() -> SharedResults:
+    """The server's one store of shared results."""
+    global _shared
+    with _made:
+        if _shared is None:
+            _shared = SharedResults()
+        return _shared
