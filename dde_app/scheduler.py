@@ -25,6 +25,7 @@ Both sizes are read from the environment when the server starts:
 
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
 from collections import deque
@@ -32,7 +33,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-__all__ = ["Cancelled", "Scheduler", "scheduler", "default_workers", "default_max_players"]
+__all__ = ["Cancelled", "Scheduler", "Turns", "scheduler", "default_workers", "default_max_players"]
 
 WAIT_SLICE_SECONDS = 0.05  # how often a waiting thread checks whether it was cancelled
 
@@ -114,6 +115,21 @@ class Scheduler:
                 self._running -= 1
                 self._changed.notify_all()
 
+    @contextmanager
+    def taking_turns(self, is_cancelled: Callable[[], bool] = lambda: False) -> Iterator[Turns]:
+        """Hold a turn for a long run that reports progress between chunks; the run calls
+        ``turns.pass_on()`` after each chunk, which lets the others take their turns first:
+
+            with scheduler().taking_turns() as turns:
+                sample(..., progress=lambda done, total: turns.pass_on())
+        """
+        turns = Turns(self, is_cancelled)
+        turns.take()
+        try:
+            yield turns
+        finally:
+            turns.release()
+
     # -- playing slots --------------------------------------------------------------------
     def join_players(self, owner: object) -> None:
         """Ask for a playing slot for ``owner`` (no effect if it already asked)."""
@@ -152,6 +168,29 @@ class Scheduler:
         with self._changed:
             playing = min(len(self._players), self.max_players)
             return Load(self.workers, self._running, len(self._line), playing, len(self._players) - playing)
+
+
+class Turns:
+    """A long run's hold on the scheduler, passed on between its chunks (``taking_turns``)."""
+
+    def __init__(self, schedule: Scheduler, is_cancelled: Callable[[], bool]):
+        self._schedule, self._is_cancelled = schedule, is_cancelled
+        self._held: contextlib.AbstractContextManager | None = None
+
+    def take(self) -> None:
+        held = self._schedule.turn(self._is_cancelled)
+        held.__enter__()
+        self._held = held
+
+    def release(self) -> None:
+        held, self._held = self._held, None
+        if held is not None:
+            held.__exit__(None, None, None)
+
+    def pass_on(self) -> None:
+        """Let everyone waiting take a turn, then continue (``Cancelled`` if given up meanwhile)."""
+        self.release()
+        self.take()
 
 
 _scheduler: Scheduler | None = None

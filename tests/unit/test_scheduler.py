@@ -139,3 +139,26 @@ def test_pause_while_queued_leaves_the_queue():
     second.pause()
     assert schedule.load().queued == 0 and second.experiment.step == 1
     first.pause()
+
+
+def test_a_long_run_passes_its_turn_on_between_chunks():
+    schedule = Scheduler(1, max_players=2)
+    order: list[str] = []
+    trainer_waiting = threading.Event()
+
+    def trainer() -> None:
+        trainer_waiting.set()
+        with schedule.turn():
+            order.append("trainer")
+
+    with schedule.taking_turns() as turns:
+        order.append("run chunk 1")
+        thread = threading.Thread(target=trainer)
+        thread.start()
+        trainer_waiting.wait(5)
+        _wait_until(lambda: schedule.load().waiting_for_turn == 1, 5)
+        turns.pass_on()  # the trainer, waiting, goes first
+        order.append("run chunk 2")
+    thread.join()
+    assert order == ["run chunk 1", "trainer", "run chunk 2"]
+    assert schedule.load().running == 0
