@@ -1,4 +1,4 @@
-"""Claims: the DDE's three promises, measured live against the exact KDE.
+"""Claims: the DDE's three promises, and one of Meng et al. (2021) about it, measured live against the exact KDE.
 
 Measurements: dde_core.claims (dataclasses); figures: dde_viz.claims; the tables'
 column labels are this page's.
@@ -27,7 +27,9 @@ from dde_core.training import train_in_chunks
 from dde_viz import claims as figures
 
 BENCH_FILE = Path(__file__).resolve().parents[1] / "bench" / "out" / "claims_inference.json"
-RESULT_KEYS = ("claims_timing", "claims_ll", "claims_sweep", "claims_direct")  # tied to one model
+HESSIAN_BENCH_FILE = BENCH_FILE.with_name("hessians.json")
+RESULT_KEYS = ("claims_timing", "claims_ll", "claims_sweep", "claims_direct", "claims_hessians")  # tied to one model
+HESSIAN_MEASURE_SECONDS = 5.0  # the KDE's Hessians, the maps and the timings of claim 4, about
 DEFAULT_SWEEP = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8)
 REFERENCE_STEPS_PER_SECOND = 100.0  # the default DDE on 2 CPU cores (bench/RESULTS.md)
 SWEEP_MEASURE_SECONDS = 2.0  # normalising and scoring one σ of the sweep, about
@@ -50,6 +52,9 @@ widget_state.remember(
         "claims_loop_x": 0.0,
         "claims_loop_y": 0.0,
         "claims_loop_r": 1.5,
+        "claims_hess_steps": 1_000,
+        "claims_hess_n_test": 2_000,
+        "claims_hess_ellipses": 3,
     }
 )
 
@@ -565,12 +570,149 @@ def show_fields(subject: claims.Subject, net: ScoreNetwork | None) -> None:
     )
 
 
+# ---- claim 4 -------------------------------------------------------------------------------------------
+def hessian_section(subject: claims.Subject) -> None:
+    st.markdown(
+        "Meng et al. (2021) claim that second derivatives of log p are **more accurate and cheaper** when a "
+        "network learns them directly, by *second-order denoising* (Tweedie's formula on second moments: "
+        "E[(x − x̃)(x − x̃)ᵀ | x̃] = σ²I + σ⁴(H + s sᵀ)), than by automatic differentiation of a learned model "
+        "— which is exactly how a DDE gets its Hessian ∇²f. Here the truth is known: on the training set, "
+        "H = ∇² log p_σ is the exact KDE's Hessian. Three estimates, same data, σ, settings and steps: the "
+        "DDE's ∇²f, the Jacobian of a direct score network, and a second-order network (trained with the "
+        "DDE's score held fixed)."
+    )
+    if subject.model.n_dims_ != 2:
+        st.info("The error maps and ellipses need 2-D data.")
+        return
+    columns = st.columns(3)
+    columns[0].number_input(
+        "Training steps",
+        10,
+        20_000,
+        step=100,
+        key="claims_hess_steps",
+        persist_state=KEEP,
+        help="For the score network (unless claim 3's is trained) and the second-order network.",
+    )
+    columns[1].number_input(
+        "Held-out noisy points", 100, 20_000, step=500, key="claims_hess_n_test", persist_state=KEEP
+    )
+    columns[2].slider(
+        "Ellipses per side", 1, 5, key="claims_hess_ellipses", persist_state=KEEP, help="A small grid of noisy points."
+    )
+    steps = int(state.claims_hess_steps)
+    direct = state.get("claims_direct")
+
+    def work(progress):
+        return claims.hessian_claim(
+            subject.points,
+            subject.model,
+            steps,
+            score_network=direct,
+            n_test=int(state.claims_hess_n_test),
+            grid=view_grid(subject, 60),
+            ellipse_points=claims.ellipse_grid(subject.points, int(state.claims_hess_ellipses)),
+            progress=progress,
+        )
+
+    to_train = claims.SECOND_ORDER_STEP_COST * steps + (0 if direct is not None else steps)
+    run_long(
+        "claims_hessians",
+        "Measure the three Hessians",
+        work,
+        help="Trains what is missing, then measures every estimate against the exact KDE's Hessian.",
+        estimate=training_seconds(int(to_train), subject.model) + HESSIAN_MEASURE_SECONDS,
+    )
+    report = state.get("claims_hessians")
+    if report is None or not report.rows:
+        st.info("Press **Measure the three Hessians** to train the networks and compare.")
+    else:
+        show_hessians(report, subject)
+    hessian_bench_section()
+
+
+HESSIAN_COLUMNS = {
+    "estimate": lambda r: r.estimate,
+    "relative error ‖Ĥ − H‖/‖H‖": lambda r: r.relative_error,
+    "median over points": lambda r: r.median_relative_error,
+    "diagonal entries only": lambda r: r.diagonal_error,
+    "s per 1,000 Hessians": lambda r: r.seconds_per_1000,
+    "training steps": lambda r: r.training_steps,
+    "training s": lambda r: r.training_seconds,
+}
+
+
+def hessian_table(rows: Sequence[claims.HessianErrorRow], key: str) -> None:
+    error = st.column_config.NumberColumn(format="%.3f")
+    st.dataframe(
+        table(rows, HESSIAN_COLUMNS),
+        hide_index=True,
+        key=key,
+        column_config={
+            "relative error ‖Ĥ − H‖/‖H‖": error,
+            "median over points": error,
+            "diagonal entries only": error,
+            "s per 1,000 Hessians": st.column_config.NumberColumn(format="%.2e"),
+            "training s": st.column_config.NumberColumn(format="%.1f"),
+        },
+    )
+
+
+def show_hessians(report: claims.HessianReport, subject: claims.Subject) -> None:
+    estimates = [r for r in report.rows if r.estimate not in (claims.EXACT, claims.BASELINE)]
+    best = min(estimates, key=lambda r: r.relative_error)
+    columns = st.columns(len(estimates))
+    for column, row in zip(columns, estimates):
+        column.metric(
+            row.estimate, f"{row.relative_error:.3f}", help="Pooled relative Frobenius error (lower is better)."
+        )
+    hessian_table(report.rows, "claims_hessians_table")
+    if report.maps:
+        chart(figures.hessian_error_figure(report.maps, report.grid), key="claims_hessians_maps")
+    if report.covariances is not None:
+        chart(
+            figures.covariance_figure(report.covariances, subject.points, report.grid), key="claims_hessians_ellipses"
+        )
+        odd = {name: n for name, n in report.covariances.not_covariances.items() if n}
+        if odd:
+            st.caption(
+                "Not a covariance (a negative eigenvalue, drawn as 0) at: "
+                + ", ".join(f"{name} {n} point(s)" for name, n in odd.items())
+                + "."
+            )
+    st.caption(
+        f"Most accurate here: **{best.estimate}**. Errors on {report.n_test:,} held-out noisy points x̃ = x_i + σ η "
+        f"(fresh noise on the {report.n_train:,} training points), against the exact KDE's Hessian at σ = "
+        f"{report.sigma:g}; pooled √(Σ‖Ĥ − H‖²/Σ‖H‖²), the median of the per-point ratio, and the diagonal "
+        "entries alone. The baseline −I/σ² (one kernel) shows what knowing nothing scores. Times: best of 3 calls "
+        "after a warm-up, wall clock; the KDE's grows with the number of training points. Maps on a 60×60 grid "
+        "(log colour scale shared by the panels). Ellipses: 2 standard deviations of Cov[x | x̃] = σ²I + σ⁴H, "
+        "centred on the exact posterior mean; the grey line joins each noisy point to it."
+        + (" Stopped early: the estimates not in the table were not finished." if report.stopped else "")
+    )
+
+
+def hessian_bench_section() -> None:
+    try:
+        bench = claims.read_hessian_json(HESSIAN_BENCH_FILE)
+    except InputError as error:
+        st.warning(str(error))
+        return
+    if bench is None:
+        st.caption("No headless benchmark yet: `python bench/bench_hessians.py` measures d = 2, 8 and 16.")
+        return
+    with st.expander("Higher dimensions: the benchmark's tables (bench/bench_hessians.py)"):
+        for n_dims, rows in sorted(bench.items()):
+            st.markdown(f"**d = {n_dims}**")
+            hessian_table(rows, f"claims_hessians_bench_{n_dims}")
+
+
 # ---- page ----------------------------------------------------------------------------------------------
 mark_interrupted_run()
 st.title("Claims: the DDE's promises, measured")
 st.caption(
-    "Three claims of the seed tutorial, checked on your model with numbers and plots; every number says "
-    "how it was measured."
+    "Three claims of the seed tutorial, and one that Meng et al. (2021) make against models like it, checked on "
+    "your model with numbers and plots; every number says how it was measured."
 )
 subject = choose_subject()
 if subject is None:
@@ -582,10 +724,19 @@ st.success(
     f"Testing the DDE from {where}: {subject.dataset}, {len(subject.points):,} points, "
     f"σ = {subject.sigma:g}, {subject.steps:,} training steps."
 )
-tabs = st.tabs(["1 · Inference cost O(d) vs O(d·D)", "2 · A real, normalisable density", "3 · A conservative field"])
+tabs = st.tabs(
+    [
+        "1 · Inference cost O(d) vs O(d·D)",
+        "2 · A real, normalisable density",
+        "3 · A conservative field",
+        "4 · High-order gradients: autodiff or direct?",
+    ]
+)
 with tabs[0]:
     timing_section(subject)
 with tabs[1]:
     likelihood_section(subject)
 with tabs[2]:
     field_section(subject)
+with tabs[3]:
+    hessian_section(subject)

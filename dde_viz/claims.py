@@ -12,18 +12,28 @@ from collections.abc import Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from dde_core.claims import FieldView, LikelihoodRow, SweepRow, TimingRow, circle
+from dde_core.claims import EXACT, CovarianceSet, FieldView, LikelihoodRow, SweepRow, TimingRow, circle
+from dde_core.grid import Grid
 from dde_viz.figures import (
     TITLE_FONT,
     _axis_names,
     _figure,
     _panel_domains,
     _panel_layout,
+    _subsample,
     app_style,
     quiver_segments,
 )
 
-__all__ = ["timing_figure", "likelihood_figure", "sweep_figure", "field_figure"]
+__all__ = [
+    "timing_figure",
+    "likelihood_figure",
+    "sweep_figure",
+    "field_figure",
+    "hessian_error_figure",
+    "covariance_figure",
+    "ellipse_outline",
+]
 
 COLORS = {"dde": "#d62728", "kde": "#1f77b4", "scipy": "#7f7f7f"}  # one colour per method, every chart
 LABELS = {"dde": "DDE (one network pass)", "kde": "exact KDE (ours, TensorFlow)", "scipy": "scipy gaussian_kde"}
@@ -239,3 +249,140 @@ def field_figure(
         margin={**MARGIN, "t": 90},
     )
     return _figure(traces, layout)
+
+
+# ---- claim 4: high-order gradients ---------------------------------------------------------------
+ESTIMATE_COLORS = ["#d62728", "#9467bd", "#ff7f0e", "#8c564b"]  # one per estimate, in the report's order
+EXACT_COLOR = "#111111"
+ERROR_FLOOR = 1e-3  # relative errors below this share the lowest colour (log scale)
+
+
+def _square_axes(grid: Grid, pair: tuple[str, str]) -> dict:
+    return {
+        "x": {"range": list(grid.x_range), "constrain": "domain", "title": {"text": "x₁"}},
+        "y": {"range": list(grid.y_range), "scaleanchor": pair[0], "constrain": "domain", "title": {"text": "x₂"}},
+    }
+
+
+def hessian_error_figure(maps: dict[str, np.ndarray], grid: Grid, height: int = 420) -> go.Figure:
+    """One heatmap per estimate of log10 ‖Ĥ − H‖_F / ‖H‖_F on ``grid``, all on one colour scale.
+
+    ``maps[name]`` (n, n): relative errors per cell; the scale runs from the smallest error
+    shown (at least ERROR_FLOOR) to the largest over every panel.
+    """
+    names = list(maps)
+    logs = {name: np.log10(np.maximum(np.asarray(values, float), ERROR_FLOOR)) for name, values in maps.items()}
+    finite = np.concatenate([v[np.isfinite(v)] for v in logs.values()]) if logs else np.zeros(1)
+    zmin, zmax = float(finite.min()), float(max(finite.max(), finite.min() + 1e-6))
+    traces, axes = [], []
+    for i, name in enumerate(names):
+        pair = _axis_names(i)
+        traces.append(
+            {
+                "type": "heatmap",
+                "x": grid.xs,
+                "y": grid.ys,
+                "z": logs[name].astype(np.float32),
+                "customdata": np.asarray(maps[name], np.float32),
+                "colorscale": "Magma",
+                "reversescale": True,
+                "zmin": zmin,
+                "zmax": zmax,
+                "showscale": i == len(names) - 1,
+                "colorbar": {
+                    "title": {"text": "relative error", "side": "right"},
+                    "thickness": 12,
+                    "len": 0.8,
+                    "tickvals": list(range(int(np.floor(zmin)), int(np.ceil(zmax)) + 1)),
+                    "ticktext": [f"{10.0**k:g}" for k in range(int(np.floor(zmin)), int(np.ceil(zmax)) + 1)],
+                },
+                "hovertemplate": "x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>‖Ĥ−H‖/‖H‖=%{customdata:.3g}<extra></extra>",
+                "xaxis": pair[0],
+                "yaxis": pair[1],
+            }
+        )
+        axes.append(_square_axes(grid, pair))
+    titles = [f"{name}: median {np.nanmedian(maps[name]):.3g}" for name in names]
+    layout = _panel_layout(
+        _panel_domains(max(len(names), 1), 0.06),
+        axes,
+        titles,
+        height=height,
+        uirevision="keep-zoom",
+        title=_title("Relative error of each Hessian estimate against the exact KDE's (one log colour scale)"),
+        margin={**MARGIN, "t": 90},
+    )
+    return _figure(traces, layout)
+
+
+def _dash(name: str) -> str:
+    return "solid" if name == EXACT else "dash"
+
+
+def ellipse_outline(centre: np.ndarray, covariance: np.ndarray, n: int = 60, scale: float = 1.0) -> np.ndarray:
+    """Points (n + 1, 2) of the ellipse {c + scale · Σ^{1/2} u : |u| = 1} (negative eigenvalues read as 0)."""
+    values, vectors = np.linalg.eigh(np.asarray(covariance, float))
+    root = vectors @ np.diag(np.sqrt(np.maximum(values, 0.0))) @ vectors.T
+    theta = np.linspace(0.0, 2.0 * np.pi, n + 1)
+    return np.asarray(centre, float) + scale * np.stack([np.cos(theta), np.sin(theta)], axis=1) @ root.T
+
+
+def covariance_figure(
+    covariances: CovarianceSet, points: np.ndarray, grid: Grid, scale: float = 2.0, height: int = 560
+) -> go.Figure:
+    """Tweedie's posterior covariance ellipses (``scale`` standard deviations) per estimate at a few
+    noisy points, all centred on the exact posterior mean E[x | x̃]; the exact one in black; the
+    training points faint behind; each noisy point x̃ joined to its posterior mean by a thin line."""
+    background = _subsample(np.asarray(points), 3000)
+    traces = [
+        {
+            "type": "scattergl",
+            "x": background[:, 0],
+            "y": background[:, 1],
+            "mode": "markers",
+            "marker": {"size": 2, "color": "rgba(120, 120, 120, 0.35)"},
+            "name": "training points",
+            "hoverinfo": "skip",
+        }
+    ]
+    links_x, links_y = [], []
+    for noisy, centre in zip(covariances.noisy, covariances.centres):
+        links_x += [noisy[0], centre[0], None]
+        links_y += [noisy[1], centre[1], None]
+    traces.append(
+        {
+            "type": "scatter",
+            "x": links_x,
+            "y": links_y,
+            "mode": "lines+markers",
+            "line": {"color": "rgba(60, 60, 60, 0.6)", "width": 1},
+            "marker": {"size": 4, "color": "rgba(60, 60, 60, 0.8)"},
+            "name": "noisy point x̃ → E[x | x̃]",
+            "hoverinfo": "skip",
+        }
+    )
+    others = [name for name in covariances.covariances if name != EXACT]
+    for i, name in enumerate([EXACT, *others]):
+        xs, ys = [], []
+        for centre, covariance in zip(covariances.centres, covariances.covariances[name]):
+            outline = ellipse_outline(centre, covariance, scale=scale)
+            xs += [*outline[:, 0], None]
+            ys += [*outline[:, 1], None]
+        color = EXACT_COLOR if name == EXACT else ESTIMATE_COLORS[(i - 1) % len(ESTIMATE_COLORS)]
+        traces.append(
+            {
+                "type": "scatter",
+                "x": xs,
+                "y": ys,
+                "mode": "lines",
+                "name": name,
+                "line": {"color": color, "width": 3 if name == EXACT else 2, "dash": _dash(name)},
+                "hoverinfo": "skip",
+            }
+        )
+    figure = _figure(traces, {})
+    figure.update_xaxes(range=list(grid.x_range), title_text="x₁", constrain="domain")
+    figure.update_yaxes(range=list(grid.y_range), title_text="x₂", scaleanchor="x", constrain="domain")
+    return _base_layout(
+        figure, f"Denoising uncertainty Cov[x | x̃] = σ²I + σ⁴H: {scale:g}-standard-deviation ellipses", height
+    )

@@ -12,6 +12,7 @@ from streamlit.testing.v1 import AppTest
 
 from dde_app.session import PlaygroundSession
 from dde_core import claims
+from dde_core.claims import BASELINE, DDE_HESSIAN, EXACT, JACOBIAN, SECOND_ORDER
 from dde_core.experiment import Config
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "claims.py")
@@ -152,3 +153,34 @@ def test_a_run_cut_short_keeps_its_rows_and_says_so(trained):
     assert not trained.exception and trained.session_state["claims_timing"].stopped
     assert any("Stopped early: larger sizes were not measured." in c.value for c in trained.caption)
     assert table_with(trained, "DDE s")["D"].tolist() == [row.D for row in report.rows]
+
+
+def test_hessian_claim_measures_three_estimates_with_maps_and_ellipses(trained):
+    trained.number_input(key="claims_sigma").set_value(0.2)  # an earlier test leaves a bad σ in the form
+    trained.number_input(key="claims_hess_steps").set_value(20)
+    trained.number_input(key="claims_hess_n_test").set_value(200)
+    trained.slider(key="claims_hess_ellipses").set_value(2)
+    trained.button(key="claims_hessians_run").click().run()
+    assert not trained.exception and not errors(trained)
+    report = trained.session_state["claims_hessians"]
+    assert [row.estimate for row in report.rows] == [EXACT, BASELINE, DDE_HESSIAN, JACOBIAN, SECOND_ORDER]
+    assert report.row(SECOND_ORDER).training_steps == 20 and report.n_test == 200
+    table = table_with(trained, "relative error ‖Ĥ − H‖/‖H‖")
+    assert list(table["estimate"]) == [row.estimate for row in report.rows] and table.iloc[0, 1] == 0.0
+    figures = charts(trained)
+    maps = next(spec for title, spec in figures.items() if title.startswith("Relative error of each Hessian"))
+    heatmaps = [trace for trace in maps["data"] if trace["type"] == "heatmap"]
+    assert len(heatmaps) == 3 and len({(h["zmin"], h["zmax"]) for h in heatmaps}) == 1  # one colour scale
+    ellipses = next(spec for title, spec in figures.items() if title.startswith("Denoising uncertainty"))
+    names = [trace.get("name") for trace in ellipses["data"]]
+    assert {EXACT, DDE_HESSIAN, JACOBIAN, SECOND_ORDER} <= set(names)
+    assert report.covariances.noisy.shape == (4, 2)
+    assert any("Most accurate here" in caption.value for caption in trained.caption)
+    # a run cut short keeps the estimates it finished and says so
+    partial = claims.HessianReport(0.3, 2, 1000, 200, rows=report.rows[:3], grid=report.grid)
+    trained.session_state["claims_hessians"] = partial
+    trained.session_state["claims_running"] = "claims_hessians"
+    trained.run()
+    assert not trained.exception and trained.session_state["claims_hessians"].stopped
+    assert list(table_with(trained, "relative error ‖Ĥ − H‖/‖H‖")["estimate"]) == [EXACT, BASELINE, DDE_HESSIAN]
+    assert any("Stopped early" in caption.value for caption in trained.caption)
