@@ -224,7 +224,7 @@ def _train(method: str, model: Any, train: np.ndarray, args: argparse.Namespace,
         "steps_per_second": model.n_steps_ / model.history_.seconds if model.history_.seconds else None,
         "seconds": time.perf_counter() - start,
         "curves": curves.to_dict(),
-        "params": model.get_params(),
+        "params": {name: value for name, value in model.get_params().items() if name != "data_model"},
     }
 
 

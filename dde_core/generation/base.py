@@ -41,13 +41,13 @@ import numpy as np
 import tensorflow as tf
 
 from ..activations import ACTIVATIONS
-from ..denoising import _in_batches, _network_output
+from ..denoising import _in_batches
 from ..errors import InputError
 from ..grid import Grid
 from ..training import run_in_chunks
 from ..validation import check_points, check_positive_float, check_positive_int
 
-__all__ = ["DivergenceError", "GenerationHistory", "GenerationProgress", "GenerativeModel", "mlp"]
+__all__ = ["DivergenceError", "GenerationHistory", "GenerationProgress", "GenerativeModel", "mlp", "evaluate_network"]
 
 ESCAPE_FACTOR = 10.0  # generated points farther than this × the data's radius have escaped
 PROBE_POINTS = 1024  # generated points checked for divergence after every chunk
@@ -70,6 +70,8 @@ class GenerationHistory:
     generator_loss is the mean per-sample loss ℓ(g(z)) of the chunk's generator steps: for the
     DDE generator f_gen − f_data, an estimate of KL(q_σ ‖ p_σ) up to a constant; for the GAN
     −log D. critic_loss is the sample DDE's denoising loss or the discriminator's cross-entropy.
+    (With exact KDEs in place of the DDEs, generator_loss is that of the chunk's last step and
+    critic_loss is 0: nothing is trained.)
     """
 
     steps: list[int] = field(default_factory=list)
@@ -225,6 +227,7 @@ class GenerativeModel(ABC):
         """The compiled training loop and push of this model (traced once each)."""
         self._train = self._compile_training()
         self._push_function = tf.function(lambda x: self._push_and_loss(x)[0], reduce_retracing=True)
+        self._apply_push_function = tf.function(self._apply_push, reduce_retracing=True)
 
     # -- training ----------------------------------------------------------------------
     def fit(self, X: np.ndarray, steps: int | None = None, progress: GenerationProgress | None = None) -> Self:
@@ -402,7 +405,7 @@ class GenerativeModel(ABC):
         """g(z) for latent points Z (n, k), shape (n, d), data units."""
         self._check_fitted()
         Z = check_points(Z, "Z", dim=self.latent_dim, min_points=0, dtype=np.float32)
-        return _in_batches(lambda z: _network_output(self.generator_, z), tf.constant(Z), 65536)
+        return evaluate_network(self.generator_, Z)
 
     def push(self, X: np.ndarray) -> np.ndarray:
         """The push −∇_x ℓ(x) on points X (m, d), shape (m, d), 1 / data units: the direction in
@@ -470,6 +473,12 @@ class GenerativeModel(ABC):
         self._generator_steps, self._critic_steps_taken = config["steps_taken"]
         self.history_ = GenerationHistory(**config["history"])
         self._compile()
+
+
+def evaluate_network(network: keras.Model, X: np.ndarray) -> np.ndarray:
+    """network(X) for X (m, n_inputs), float64 (m, n_outputs), in batches, run eagerly: for
+    these small networks that is as fast as a compiled call and needs no compiling per model."""
+    return _in_batches(network, tf.constant(X, tf.float32), 65536)
 
 
 def _adam(learning_rate: float, weights: list[tf.Variable]) -> keras.optimizers.Adam:

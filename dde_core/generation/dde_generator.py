@@ -212,17 +212,18 @@ class DDEGenerator(GenerativeModel):
     def _run(self, n: int, critic_steps: int, update_generator: bool) -> tuple[float, float]:
         if self.densities == "dde":
             return super()._run(n, critic_steps, update_generator)
-        losses = []
-        for _ in range(n):  # exact KDEs: in NumPy, step by step (the KDE is refitted each time)
+        loss = math.nan
+        for step in range(n):  # exact KDEs: step by step in NumPy (the sample KDE is refitted each time)
             if critic_steps:
                 self._refit_sample_kde()
             if update_generator:
                 z = self._latent_rng.normal([self.batch_size, self.latent_dim])
                 x = self.generator_(z).numpy()
                 push = push_between(self.data_model_, self.sample_model_, x)
-                losses.append(np.mean(self.sample_model_.log_density(x) - self.data_model_.log_density(x)))
-                self._apply_push(z, tf.constant(push, tf.float32))
-        return 0.0, float(np.mean(losses)) if losses else math.nan
+                self._apply_push_function(z, tf.constant(push, tf.float32))
+                if step == n - 1:  # the KL estimate costs two more KDE passes: at the chunk's last step only
+                    loss = float(np.mean(self.sample_model_.log_density(x) - self.data_model_.log_density(x)))
+        return 0.0, loss
 
     # -- evaluation --------------------------------------------------------------------
     def push(self, X: np.ndarray) -> np.ndarray:

@@ -17,9 +17,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from ..denoising import _in_batches, _network_output
 from ..validation import check_points, check_positive_float, check_positive_int
-from .base import GenerationProgress, GenerativeModel, _adam, _check_widths, mlp
+from .base import GenerationProgress, GenerativeModel, _adam, _check_widths, evaluate_network, mlp
 from .defaults import GAN_DEFAULTS as DEFAULTS
 
 __all__ = ["GAN"]
@@ -111,7 +110,7 @@ class GAN(GenerativeModel):
         """D(x) = sigmoid(l(x)) at X (m, d), shape (m,): the discriminator's belief that x is data."""
         self._check_fitted()
         X = check_points(X, "X", dim=self.n_dims_, min_points=0, dtype=np.float32)
-        logits = _in_batches(lambda x: _network_output(self.discriminator_, x), tf.constant(X), 65536)
+        logits = evaluate_network(self.discriminator_, X)
         return 1.0 / (1.0 + np.exp(-logits[:, 0]))
 
     def _critic_networks(self) -> dict[str, keras.Model]:
