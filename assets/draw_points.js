@@ -234,6 +234,7 @@ function resize(s) {
   s.canvas.height = Math.round(height * ratio);
   s.canvas.style.width = `${width}px`;
   s.canvas.style.height = `${height}px`;
+  s.box.querySelectorAll(".toolbar").forEach((bar) => { bar.style.maxWidth = `${width}px`; });
   // where the plot is on the canvas, in CSS px (the browser tests read it)
   s.canvas.dataset.plot = JSON.stringify({ left: MARGIN.left, top: MARGIN.top, size: plotSize(s) });
   render(s);
