@@ -9,9 +9,10 @@ import streamlit as st
 from dde_app import widget_state
 from dde_app.charts import chart, live_chart
 from dde_app.live_view import POLL_SECONDS, dde_panel_figure, poll_path
+from dde_app.page_tools import SHORTCUTS_TEXT, copy_link_button, keyboard_shortcuts, lecture_style
 from dde_app.playground_state import playground
 from dde_app.session import PlaygroundSession, changed_fields
-from dde_app.sharing import Setup, read_query, to_query
+from dde_app.sharing import Setup, read_query, to_query, view_params
 from dde_app.text import plain
 from dde_app.widget_state import KEEP, SETTING_WIDGETS, UPLOAD, show_model_settings, show_setup
 from dde_core import datasets
@@ -31,12 +32,13 @@ state = st.session_state
 if "playground" not in state:
     reading = read_query(st.query_params.to_dict())
     show_setup(reading.setup)
+    state.w_lecture = st.query_params.get("lecture", "") in ("1", "true")
     state.notice = (
         ("Some values in the link were changed or could not be used: " + "; ".join(reading.notes) + ".")
         if reading.notes
         else None
     )
-widget_state.remember({"w_noisy": False, "w_csv_std": True, "w_csv_points": DEFAULT_UPLOAD_POINTS})
+widget_state.remember({"w_lecture": False, "w_noisy": False, "w_csv_std": True, "w_csv_points": DEFAULT_UPLOAD_POINTS})
 session: PlaygroundSession = playground()
 
 
@@ -221,6 +223,18 @@ def changed_labels(old: Config, new: Config) -> str:
 
 # ---- page ---------------------------------------------------------------------------------
 st.title("DDE Playground")
+tools = st.columns([1.2, 1, 5], vertical_alignment="center")
+tools[0].toggle(
+    "Lecture mode",
+    key="w_lecture",
+    persist_state=KEEP,
+    help="Large text and panels for a projector; the controls are folded away. In a link: lecture=1.",
+)
+with tools[1]:
+    copy_link_button("copy_link")
+if state.w_lecture:
+    lecture_style()
+keyboard_shortcuts()
 if state.notice:
     st.warning(plain(state.notice))
     state.notice = None
@@ -252,6 +266,11 @@ config = setup.config if setup is not None else None
 setup_query = to_query(setup or Setup(steps_per_frame=int(state.w_spf)))
 if dist == UPLOAD:
     setup_query["dist"] = "csv"  # uploaded points cannot travel in a link
+setup_query.update(view_params(st.query_params.to_dict()))
+if state.w_lecture:
+    setup_query["lecture"] = "1"
+else:
+    setup_query.pop("lecture", None)
 if st.query_params.to_dict() != setup_query:
     st.query_params.from_dict(setup_query)
 
@@ -333,6 +352,7 @@ controls[2].button(
     help="A new untrained model with the same settings and data.",
 )
 show_noisy = controls[3].toggle("Show noisy data x + σ·η", key="w_noisy", persist_state=KEEP)
+st.caption(SHORTCUTS_TEXT)
 
 zmax = experiment.zmax
 sigma_text = f"σ = {experiment.config.sigma:g}"

@@ -15,9 +15,23 @@ from dataclasses import dataclass, field, replace
 from dde_core.experiment import Config
 from dde_core.settings import BY_KEY, SETTINGS, SIGMA_CHOICES, SIGMA_RANGE, snap
 
-__all__ = ["Setup", "LinkReading", "to_query", "read_query", "from_query", "snap", "SIGMA_CHOICES", "SIGMA_RANGE"]
+__all__ = [
+    "Setup",
+    "LinkReading",
+    "VIEW_KEYS",
+    "to_query",
+    "view_params",
+    "read_query",
+    "from_query",
+    "snap",
+    "SIGMA_CHOICES",
+    "SIGMA_RANGE",
+]
 
 MAX_NOTED_KEY = 40  # characters of an unknown parameter's name quoted back in a note
+# Parameters about how the page is shown, not what it computes: Streamlit's embedding
+# (``?embed=true``, ``embed_options``) and lecture mode. Kept in the URL, never noted.
+VIEW_KEYS = ("embed", "embed_options", "lecture")
 
 
 @dataclass(frozen=True)
@@ -70,6 +84,11 @@ def _quoted_key(key: str) -> str:
     return repr(key)
 
 
+def view_params(params: Mapping[str, str]) -> dict[str, str]:
+    """The parameters of ``params`` about how the page is shown (``VIEW_KEYS``), to keep in the URL."""
+    return {key: str(params[key]) for key in VIEW_KEYS if key in params}
+
+
 def read_query(params: Mapping[str, str]) -> LinkReading:
     """Read a setup from query parameters, noting every value changed or dropped."""
     defaults = Setup()
@@ -77,6 +96,8 @@ def read_query(params: Mapping[str, str]) -> LinkReading:
     dropped: list[str] = []
     notes: list[str] = []
     for key, text in params.items():
+        if key in VIEW_KEYS:
+            continue
         setting = BY_KEY.get(key)
         if setting is None:
             dropped.append(key)
