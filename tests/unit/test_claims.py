@@ -15,7 +15,7 @@ from dde_core.claims.timing import time_calls
 from dde_core.kde import scipy_isotropic_kde
 from dde_core.score_network import ScoreNetwork
 from dde_core.training import run_in_chunks, train_in_chunks
-from dde_viz.claims import field_figure, timing_figure
+from dde_viz.claims import ellipse_outline, field_figure, hessian_error_figure, timing_figure
 
 SIGMA = 0.3
 WIDE = Grid((-6.0, 6.0), (-6.0, 6.0), 240)  # holds the mass of 8gaussians at σ = 0.3 ([-4, 4]² misses 0.3%)
@@ -326,3 +326,73 @@ def test_figures_have_the_promised_traces(twins):
     assert len(heatmaps) == 2 and heatmaps[0].colorscale == heatmaps[1].colorscale
     assert heatmaps[0].zmax == heatmaps[1].zmax == -heatmaps[0].zmin
     assert "∮ s·dl = 0.5" in figure.layout.annotations[1].text
+
+
+# ---- claim 4: high-order gradients (dde_core.claims.hessians) --------------------------------------
+def weighted_covariances(points, sigma, Y):
+    """Cov[x | x̃ = y] for the KDE computed directly: the softmax-weighted covariance of the training points."""
+    log_w = -((Y[:, None, :] - points[None]) ** 2).sum(-1) / (2 * sigma**2)
+    w = np.exp(log_w - logsumexp(log_w, axis=1, keepdims=True))
+    mean = w @ points
+    return np.einsum("qc,ci,cj->qij", w, points, points) - mean[:, :, None] * mean[:, None, :], mean
+
+
+def test_error_rows_and_covariances_against_closed_forms(gaussians):
+    kde = GaussianKDE(SIGMA).fit(gaussians)
+    Y = kde.sample(300, seed=3)
+    H = kde.hessian(Y)
+    exact = claims.hessians.hessian_error_row("exact", kde.hessian, Y, H, repeats=1)
+    doubled = claims.hessians.hessian_error_row("2H", lambda y: 2 * kde.hessian(y), Y, H, repeats=1)
+    scaled = {"5H": lambda y: 5 * kde.hessian(y)}  # Cov = 5 Cov_w − 4σ²I: negative near the modes
+    assert exact.relative_error == 0 and exact.seconds_per_1000 > 0
+    assert doubled.relative_error == pytest.approx(1.0) and doubled.median_relative_error == pytest.approx(1.0)
+    np.testing.assert_allclose(claims.relative_errors(-H, H), 2.0)
+    covariances = claims.covariance_set(scaled, kde, Y[:5])
+    direct, mean = weighted_covariances(gaussians, SIGMA, Y[:5])
+    np.testing.assert_allclose(covariances.covariances[claims.EXACT], direct, atol=1e-9)  # Tweedie, exactly
+    np.testing.assert_allclose(covariances.centres, mean, atol=1e-9)
+    assert covariances.not_covariances[claims.EXACT] == 0 and covariances.not_covariances["5H"] > 0
+
+
+def test_hessian_claim_measures_each_estimate_and_a_stop_keeps_what_is_done(gaussians, twins):
+    dde, net = twins
+    grid = Grid((-4, 4), (-4, 4), 12)
+    messages = []
+    report = claims.hessian_claim(
+        gaussians,
+        dde,
+        200,
+        score_network=net,
+        n_test=500,
+        grid=grid,
+        ellipse_points=claims.ellipse_grid(gaussians, 2),
+        repeats=1,
+        progress=lambda fraction, message, partial: messages.append(message),
+    )
+    names = [row.estimate for row in report.rows]
+    assert names == [claims.EXACT, claims.BASELINE, claims.DDE_HESSIAN, claims.JACOBIAN, claims.SECOND_ORDER]
+    baseline = report.row(claims.BASELINE).relative_error
+    assert all(report.row(name).relative_error < baseline for name in names[2:])  # each learned something
+    assert report.row(claims.JACOBIAN).training_steps == 1500 and report.row(claims.SECOND_ORDER).training_steps == 200
+    assert {name: m.shape for name, m in report.maps.items()} == dict.fromkeys(names[2:], (12, 12))
+    assert report.covariances.noisy.shape == (4, 2)
+    assert set(report.covariances.covariances) == {claims.EXACT, *names[2:]}
+    assert messages[-1] == "done" and not report.stopped
+    stopped = claims.hessian_claim(gaussians, dde, 300, n_test=100, repeats=1, should_stop=lambda: True)
+    assert stopped.stopped and [row.estimate for row in stopped.rows][-1] == claims.DDE_HESSIAN
+    figure = hessian_error_figure(report.maps, grid)
+    scales = {(t["zmin"], t["zmax"]) for t in figure.data if t.type == "heatmap"}
+    assert len(scales) == 1 and len(figure.data) == 3
+
+
+def test_ellipse_outline_and_the_bench_file(tmp_path):
+    outline = ellipse_outline(np.array([1.0, 2.0]), np.diag([4.0, 1.0]), n=400)
+    np.testing.assert_allclose(outline.min(axis=0), [-1.0, 1.0], atol=1e-3)
+    np.testing.assert_allclose(outline.max(axis=0), [3.0, 3.0], atol=1e-3)
+    assert claims.read_hessian_json(tmp_path / "none.json") is None
+    row = claims.HessianErrorRow("DDE ∇²f (autodiff)", 0.3, 0.2, 0.1, 1e-3, 100, 500, 2.0)
+    (tmp_path / "h.json").write_text(json.dumps({"hessians": {"8": [asdict(row)]}, "other": 1}))
+    assert claims.read_hessian_json(tmp_path / "h.json") == {8: [row]}
+    (tmp_path / "bad.json").write_text("{}")
+    with pytest.raises(ValueError, match="bench again"):
+        claims.read_hessian_json(tmp_path / "bad.json")
