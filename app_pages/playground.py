@@ -241,7 +241,7 @@ if state.notice:
 if (reason := session.take_pause_reason()) is not None:
     st.info(reason, icon=":material/pause_circle:")
 
-with st.expander("What am I looking at?", expanded=True, icon=":material/school:"):
+with st.expander("What am I looking at?", expanded=not state.w_lecture, icon=":material/school:"):
     st.markdown(
         "A **Denoising Density Estimator** is a network *f(x)* trained so that "
         "*x̃ + σ²∇f(x̃)* removes Gaussian noise of size **σ** from noisy copies *x̃* of the data. "
