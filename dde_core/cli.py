@@ -74,7 +74,7 @@ class Command:
 
 
 # Modules that add a sub-command: each has ``add_parser(commands, formatter_class)``.
-_COMMAND_MODULES: tuple[str, ...] = ("cli_generate",)
+_COMMAND_MODULES: tuple[str, ...] = ("cli_generate", "cli_compare")
 
 
 class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):

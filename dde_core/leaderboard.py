@@ -26,7 +26,7 @@ from __future__ import annotations
 import math
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
@@ -100,12 +100,10 @@ class Row:
 
     def to_dict(self) -> dict:
         """The row as plain values (JSON and CSV), without the model."""
-        values = asdict(self)
-        values.pop("model")
-        return values
+        return {name: getattr(self, name) for name in COLUMNS}
 
 
-COLUMNS = tuple(name for name in Row.__dataclass_fields__ if name != "model")
+COLUMNS = tuple(column.name for column in fields(Row) if column.name != "model")
 
 
 @dataclass

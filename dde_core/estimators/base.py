@@ -153,14 +153,14 @@ class DensityEstimator(ABC):
         names = inspect.signature(type(self).__init__).parameters
         return {name: getattr(self, name) for name in names if name != "self"}
 
-    def _check_params(self) -> None:
-        """Raise InputError for a bad parameter (called by ``fit``)."""
+    def check_params(self) -> None:
+        """Raise InputError for a bad parameter (``fit`` calls it; callers may call it first)."""
         check_positive_int(self.seed, "seed", minimum=0)
 
     # -- fitting -----------------------------------------------------------------------
     def fit(self, X: Any, progress: Progress | None = None, should_stop: StopCheck | None = None) -> Self:
         """Fit on training points X (n, d); ``progress(fraction, message)``, ``should_stop()`` optional."""
-        self._check_params()
+        self.check_params()
         X = check_points(X, "X", min_points=1)
         if len(X) < self.min_points:
             raise NotAvailableError(

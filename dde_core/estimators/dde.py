@@ -35,6 +35,7 @@ from typing import Any
 
 import numpy as np
 
+from ..activations import ACTIVATIONS
 from ..errors import InputError
 from ..grid import Grid
 from ..metrics import GridQuadrature, ImportanceSampling, LogZ
@@ -117,8 +118,8 @@ class DDEEstimator(DensityEstimator):
         self.sample_steps = sample_steps
         self.seed = seed
 
-    def _check_params(self) -> None:
-        super()._check_params()
+    def check_params(self) -> None:
+        super().check_params()
         if self.sigma != "cv":
             try:
                 check_sigma(self.sigma)
@@ -129,6 +130,10 @@ class DDEEstimator(DensityEstimator):
         check_positive_int(self.grid_size, "grid_size", minimum=2)
         check_positive_int(self.n_importance, "n_importance", minimum=2)
         check_positive_int(self.sample_steps, "sample_steps")
+        check_positive_int(self.steps, "steps")  # the network's other settings are checked by DDE.fit
+        check_positive_int(self.batch_size, "batch_size")
+        if self.activation not in ACTIVATIONS:
+            raise InputError(f"activation must be one of {', '.join(ACTIVATIONS)}, got {self.activation!r}.")
 
     def _network_params(self) -> dict:
         names = ("steps", "hidden", "activation", "learning_rate", "batch_size", "ema", "seed")

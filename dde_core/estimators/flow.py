@@ -76,8 +76,8 @@ class RealNVPFlow(DensityEstimator):
         self.scale_bound = scale_bound
         self.seed = seed
 
-    def _check_params(self) -> None:
-        super()._check_params()
+    def check_params(self) -> None:
+        super().check_params()
         check_positive_int(self.n_couplings, "n_couplings")
         if not isinstance(self.hidden, (tuple, list)) or not self.hidden:
             raise InputError(f"hidden must be a non-empty list of layer widths, got {self.hidden!r}.")

@@ -52,8 +52,8 @@ class GaussianMixtureEstimator(DensityEstimator):
         self.reg_covar = reg_covar
         self.seed = seed
 
-    def _check_params(self) -> None:
-        super()._check_params()
+    def check_params(self) -> None:
+        super().check_params()
         if self.n_components is not None:
             check_positive_int(self.n_components, "n_components")
         counts = self._counts()

@@ -118,8 +118,8 @@ class KernelDensity(DensityEstimator):
         self.cv_points = cv_points
         self.seed = seed
 
-    def _check_params(self) -> None:
-        super()._check_params()
+    def check_params(self) -> None:
+        super().check_params()
         if not (isinstance(self.bandwidth, str) and self.bandwidth in RULES):
             try:
                 check_positive_float(self.bandwidth, "bandwidth")

@@ -122,8 +122,8 @@ class RBIG(DensityEstimator):
         self.rotation = rotation
         self.seed = seed
 
-    def _check_params(self) -> None:
-        super()._check_params()
+    def check_params(self) -> None:
+        super().check_params()
         check_positive_int(self.max_layers, "max_layers")
         check_positive_int(self.patience, "patience")
         if self.n_bins is not None:
