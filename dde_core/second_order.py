@@ -48,7 +48,8 @@ moments.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from pathlib import Path
+from typing import Any, Self
 
 import keras
 import numpy as np
@@ -95,15 +96,18 @@ def resolved_structure(structure: str, n_dims: int) -> str:
     return structure
 
 
+@keras.saving.register_keras_serializable(package="dde_core")
 class MatrixNetwork(keras.Model):
     """x̃ ↦ σ² h(x̃): an MLP whose outputs fill a symmetric d×d matrix (or its diagonal).
 
     ``call`` returns the raw outputs (m, k), k = d(d+1)/2 or d; ``matrix`` the matrix N
     (m, d, d) in σ²-units; ``hessian`` h = N / σ² (m, d, d), in 1 / data units².
+    ``metadata``: a JSON-friendly dict saved with the network (its training settings).
     """
 
-    def __init__(self, n_dims, structure, hidden, activation, sigma, seed=0, **kwargs):
+    def __init__(self, n_dims, structure, hidden, activation, sigma, seed=0, metadata=None, **kwargs):
         super().__init__(**kwargs)
+        self.metadata = dict(metadata or {})
         self.n_dims = int(n_dims)
         self.structure = structure
         self.sigma = float(sigma)
@@ -149,6 +153,7 @@ class MatrixNetwork(keras.Model):
             "activation": self.activation_name,
             "sigma": self.sigma,
             "seed": self.seed,
+            "metadata": self.metadata,
             "name": self.name,
         }
 
@@ -195,6 +200,7 @@ class SecondOrderNetwork(DenoisingEstimator):
             :class:`~dde_core.denoising.DenoisingEstimator` (same defaults).
 
     ``hessian(Y)`` (m, d, d) and ``covariance(Y)`` = σ²I + σ⁴ h (m, d, d) are this network's;
+    ``save``/``load`` write and read it as a ``.keras`` file (the first-order model apart);
     ``score``/``denoise`` are the fixed s₁'s.  ``history_.loss`` is the loss L above (with
     E‖A‖² added back under variance reduction), in σ²-units, floor > 0.
     """
@@ -283,6 +289,39 @@ class SecondOrderNetwork(DenoisingEstimator):
     def covariance(self, Y: np.ndarray) -> np.ndarray:
         """Tweedie's Cov[x | x̃ = y] = σ² I + σ⁴ h(y), shape (m, d, d), squared data units."""
         return posterior_covariance(self.hessian(Y), self.sigma_)
+
+    # -- persistence -------------------------------------------------------------------
+    def save(self, path: str | Path) -> Path:
+        """Write the averaged network and its settings (not the first-order model) to a ``.keras`` file."""
+        self._check_fitted()
+        path = Path(path)
+        if path.suffix != ".keras":
+            raise InputError(f"Model files end in .keras, got {path.name!r}.")
+        params = {k: v for k, v in self.get_params().items() if k != "first_order"}
+        self.average_.metadata = {"params": params, "n_steps": self.n_steps_}
+        self.average_.save(path)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path, first_order: Any) -> Self:
+        """Read a network written by ``save``, with the first-order score it was trained with
+        (needed to train further; ``hessian`` uses only the file)."""
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"No model file at {str(path)!r}.")
+        try:
+            network = keras.models.load_model(path)
+        except Exception as error:  # Keras raises many types for a bad file
+            raise InputError(f"{path.name!r} is not a second-order network file: {error}") from None
+        if not isinstance(network, MatrixNetwork):
+            raise InputError(f"{path.name!r} holds a Keras model, but not a second-order network.")
+        params = dict(network.metadata["params"])
+        params["hidden"] = tuple(params["hidden"])
+        model = cls(first_order, **params)
+        model._initialise(network.n_dims)
+        model.network_.set_weights(network.get_weights())
+        model.average_.set_weights(network.get_weights())
+        return model
 
 
 # -- the compiled second-order training loop ---------------------------------------------

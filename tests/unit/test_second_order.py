@@ -103,6 +103,18 @@ def test_same_seed_same_result_and_the_first_order_model_is_used(gaussian):
     assert a.get_params()["first_order"] is dde
 
 
+def test_save_and_load_give_the_same_hessians(gaussian, trained, tmp_path):
+    _, score, _ = gaussian
+    Y = noisy_points(MEAN, COV, SIGMA, n=50)
+    loaded = SecondOrderNetwork.load(trained.save(tmp_path / "h.keras"), first_order=score)
+    np.testing.assert_array_equal(loaded.hessian(Y), trained.hessian(Y))
+    assert loaded.get_params()["structure"] == "auto" and loaded.structure_ == "full"
+    with pytest.raises(ValueError, match=".keras"):
+        trained.save(tmp_path / "h.h5")
+    with pytest.raises(ValueError, match="No model file"):
+        SecondOrderNetwork.load(tmp_path / "none.keras", first_order=score)
+
+
 def test_bad_input_is_refused_with_a_reason(gaussian):
     points, score, _ = gaussian
     dde = DDE(sigma=0.5, hidden=(8,), batch_size=64, steps=2).fit(points[:500])
