@@ -227,17 +227,7 @@ def field_figure(
         pair, grid = _axis_names(i), views[name].grid
         traces += _field_traces(views[name], zmax, i == len(names) - 1, pair)
         traces.append(_loop_trace(centre, radius, pair))
-        axes.append(
-            {
-                "x": {"range": list(grid.x_range), "constrain": "domain", "title": {"text": "x₁"}},
-                "y": {
-                    "range": list(grid.y_range),
-                    "scaleanchor": pair[0],
-                    "constrain": "domain",
-                    "title": {"text": "x₂"},
-                },
-            }
-        )
+        axes.append(_square_axes(grid, pair))
     titles = [f"{name}: ∮ s·dl = {integrals[name]:.3g}" for name in names]
     layout = _panel_layout(
         _panel_domains(len(names), 0.08),
@@ -258,6 +248,7 @@ ERROR_FLOOR = 1e-3  # relative errors below this share the lowest colour (log sc
 
 
 def _square_axes(grid: Grid, pair: tuple[str, str]) -> dict:
+    """A square panel's axes over ``grid``'s box, labelled x₁ and x₂."""
     return {
         "x": {"range": list(grid.x_range), "constrain": "domain", "title": {"text": "x₁"}},
         "y": {"range": list(grid.y_range), "scaleanchor": pair[0], "constrain": "domain", "title": {"text": "x₂"}},
