@@ -200,7 +200,8 @@ if sampler == "Ozaki":
     so_steps = columns[1].number_input(
         "Second-order steps", 10, 20_000, step=100, key="sampling_second_order_steps", persist_state=KEEP
     )
-    about = TRAINING_STEP_COST * so_steps / max(experiment.steps_per_second, 1.0)
+    speed = experiment.steps_per_second  # the DDE's own training speed (NaN before it trained in chunks)
+    about = TRAINING_STEP_COST * so_steps / (speed if speed > 1.0 else 100.0)
     columns[3].caption(
         "Ozaki needs ∇² log π. The DDE gives ∇²f by automatic differentiation; a **second-order network** "
         "learns it directly by second-order denoising (Meng et al. 2021) with the DDE's score held fixed; the "
