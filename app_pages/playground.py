@@ -4,17 +4,26 @@ from __future__ import annotations
 
 import io
 
+import numpy as np
 import streamlit as st
 
 from dde_app import widget_state
 from dde_app.charts import chart, live_chart
+from dde_app.drawing import (
+    MAX_URL_POINTS,
+    check_drawing,
+    draw_points,
+    drawing_csv,
+    drawing_from_query,
+    drawing_to_query,
+)
 from dde_app.live_view import POLL_SECONDS, dde_panel_figure, poll_path
 from dde_app.page_tools import SHORTCUTS_TEXT, copy_link_button, keyboard_shortcuts, lecture_style
 from dde_app.playground_state import playground
 from dde_app.session import PlaygroundSession, changed_fields
 from dde_app.sharing import Setup, read_query, to_query, view_params
 from dde_app.text import plain
-from dde_app.widget_state import KEEP, SETTING_WIDGETS, UPLOAD, show_model_settings, show_setup
+from dde_app.widget_state import DRAW, KEEP, SETTING_WIDGETS, UPLOAD, show_model_settings, show_setup
 from dde_core import datasets
 from dde_core.errors import InputError
 from dde_core.experiment import Config
@@ -23,20 +32,50 @@ from dde_core.settings import BY_FIELD, Setting
 from dde_viz.animation import Frame
 from dde_viz.figures import density_figure, gallery_figure, points_figure, training_curves_figure
 
+DRAWING_BOX = (-4.0, 4.0)  # the canvas shows [-4, 4]², the toys' extent
 STATS_SECONDS = 1.0  # the numbers and curves below refresh less often
 
 state = st.session_state
 
 
 # ---- state set-up: once per browser session, from the URL ----------------------------
+def drawing_from_link(params: dict) -> str | None:
+    """Take a drawing out of the link's parameters (``dist=draw&draw=…``) into the session;
+    returns a notice if it cannot be used (the default data is kept)."""
+    text = params.pop("draw", None)
+    if params.get("dist") != "draw":
+        return (
+            None if text is None else "The link's drawing (draw) was ignored: the link does not choose it (dist=draw)."
+        )
+    params.pop("dist")
+    try:
+        state.drawing = check_drawing(drawing_from_query(text or "", DRAWING_BOX))
+    except InputError as error:
+        return f"The link's drawing could not be used: {error}"
+    state.w_dist = DRAW
+    return None
+
+
 if "playground" not in state:
-    reading = read_query(st.query_params.to_dict())
+    params = st.query_params.to_dict()
+    drawing_notice = drawing_from_link(params)
+    reading = read_query(params)
     show_setup(reading.setup)
+    if "drawing" in state:
+        state.w_dist = DRAW
     state.w_lecture = st.query_params.get("lecture", "") in ("1", "true")
     state.notice = (
-        ("Some values in the link were changed or could not be used: " + "; ".join(reading.notes) + ".")
-        if reading.notes
-        else None
+        " ".join(
+            text
+            for text in (
+                drawing_notice,
+                ("Some values in the link were changed or could not be used: " + "; ".join(reading.notes) + ".")
+                if reading.notes
+                else None,
+            )
+            if text
+        )
+        or None
     )
 widget_state.remember({"w_lecture": False, "w_noisy": False, "w_csv_std": True, "w_csv_points": DEFAULT_UPLOAD_POINTS})
 session: PlaygroundSession = playground()
@@ -83,16 +122,35 @@ def control(setting: Setting, options: list | None = None):
 def sidebar_data() -> tuple[str, object | None]:
     """The data choice: a toy name, or the uploaded points (None while there are none)."""
     st.sidebar.header("Data")
-    names = datasets.names() + [UPLOAD]
+    names = datasets.names() + [DRAW, UPLOAD]
     if state.w_dist not in names:
         state.w_dist = "2spirals"
     dist = control(BY_FIELD["dataset"], names)
+    if dist == DRAW:
+        st.sidebar.caption("Paint points on the canvas below the title; they are your data.")
+        return dist, drawn_points()
     if dist != UPLOAD:
         st.sidebar.caption(datasets.describe(dist))
         control(BY_FIELD["n_samples"])
         control(BY_FIELD["data_seed"])
         return dist, None
     return dist, upload_points()
+
+
+def drawn_points():
+    """The drawing (n, 2) from the canvas, or None while it cannot be trained on (said why)."""
+    with st.expander("Your drawing", expanded=True, icon=":material/draw:"):
+        points = draw_points("drawing_canvas", DRAWING_BOX, initial_points=state.get("drawing"))
+        if points is None:
+            points = state.get("drawing")
+        try:
+            points = check_drawing(points if points is not None else [])
+        except InputError as error:
+            st.warning(plain(str(error)))
+            return None  # the current model stays, as for a bad CSV
+        state.drawing = points
+        st.download_button("Download the drawing (CSV)", drawing_csv(points), "drawing.csv", "text/csv")
+        return points
 
 
 def uploaded_file():
@@ -184,7 +242,11 @@ def sidebar_model() -> None:
 def wanted_setup(dist: str, data) -> Setup | None:
     """The setup the controls describe (None while an upload is missing or invalid)."""
     values = {setting.field: state[key] for key, setting in SETTING_WIDGETS.items()}
-    if dist == UPLOAD:
+    if dist == DRAW:
+        if data is None:
+            return None
+        values.update(dataset=f"drawn ({len(data)} points)", n_samples=len(data))
+    elif dist == UPLOAD:
         if data is None:
             return None
         file_name, points = data
@@ -197,7 +259,9 @@ def wanted_setup(dist: str, data) -> Setup | None:
 def start_model(config: Config, data) -> bool:
     """Build a new model; on bad input say why and keep the current one. True if started."""
     points, metadata = None, {}
-    if data is not None:
+    if isinstance(data, np.ndarray):  # a drawing
+        points, metadata = data.astype(np.float32), {"drawn": True}
+    elif data is not None:
         _, uploaded = data
         points = uploaded.points
         metadata = {"columns": list(uploaded.column_names), "standardizer": uploaded.standardizer.to_dict()}
@@ -266,6 +330,13 @@ config = setup.config if setup is not None else None
 setup_query = to_query(setup or Setup(steps_per_frame=int(state.w_spf)))
 if dist == UPLOAD:
     setup_query["dist"] = "csv"  # uploaded points cannot travel in a link
+elif dist == DRAW:
+    setup_query["dist"] = "draw"
+    link_text = drawing_to_query(data) if data is not None else None
+    if link_text is not None:
+        setup_query["draw"] = link_text
+    elif data is not None:
+        st.caption(f"Links carry drawings of up to {MAX_URL_POINTS} points; download the CSV to share this one.")
 setup_query.update(view_params(st.query_params.to_dict()))
 if state.w_lecture:
     setup_query["lecture"] = "1"

@@ -22,11 +22,12 @@ from dde_app.sharing import Setup
 from dde_core.config import Config
 from dde_core.settings import SETTINGS
 
-__all__ = ["KEEP", "SETTING_WIDGETS", "UPLOAD", "remember", "show_setup", "show_model_settings"]
+__all__ = ["KEEP", "SETTING_WIDGETS", "UPLOAD", "DRAW", "remember", "show_setup", "show_model_settings"]
 
 KEEP = "session"  # persist_state of every control whose value survives page switches
 SETTING_WIDGETS = {f"w_{setting.key}": setting for setting in SETTINGS}  # session-state key -> setting
 UPLOAD = "Your own CSV…"  # the data choice of an uploaded file
+DRAW = "Draw your own…"  # the data choice of points drawn on the canvas (dde_app/drawing.py)
 
 
 def remember(defaults: Mapping[str, object]) -> None:
@@ -43,10 +44,11 @@ def show_setup(setup: Setup) -> None:
 
 
 def show_model_settings(config: Config, steps_per_frame: int) -> None:
-    """Set the controls to a model's settings (an uploaded file's model: the data choice
-    is the upload, the toy controls keep the default toy)."""
-    if config.dataset.startswith("csv:"):
+    """Set the controls to a model's settings (an uploaded file's or a drawing's model: the
+    data choice is the upload or the drawing, the toy controls keep the default toy)."""
+    own_data = UPLOAD if config.dataset.startswith("csv:") else DRAW if config.dataset.startswith("drawn") else None
+    if own_data is not None:
         show_setup(Setup(replace(config, dataset=Config().dataset), steps_per_frame))
-        st.session_state.w_dist = UPLOAD
+        st.session_state.w_dist = own_data
     else:
         show_setup(Setup(config, steps_per_frame))
