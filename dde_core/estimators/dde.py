@@ -139,8 +139,11 @@ class DDEEstimator(DensityEstimator):
         names = ("steps", "hidden", "activation", "learning_rate", "batch_size", "ema", "seed")
         return {name: getattr(self, name) for name in names}
 
+    def load_backend(self) -> None:
+        from .. import kde, model, samplers  # noqa: F401  (TensorFlow)
+
     def _fit(self, X: np.ndarray, monitor: Monitor) -> None:
-        from ..model import DDE  # TensorFlow, imported when first fitted
+        from ..model import DDE
         from ..training import train_in_chunks
 
         self.whitening_ = Whitening.fit(X, "the DDE")

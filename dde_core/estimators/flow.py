@@ -88,6 +88,9 @@ class RealNVPFlow(DensityEstimator):
         check_positive_float(self.learning_rate, "learning_rate")
         check_positive_float(self.scale_bound, "scale_bound")
 
+    def load_backend(self) -> None:
+        from . import _realnvp  # noqa: F401  (TensorFlow)
+
     def _fit(self, X: np.ndarray, monitor: Monitor) -> None:
         if X.shape[1] < 2:
             raise NotAvailableError("not available for 1-D data: a coupling needs two or more coordinates.")

@@ -71,6 +71,9 @@ class GaussianMixtureEstimator(DensityEstimator):
         values = [self.candidates] if isinstance(self.candidates, (int, np.integer)) else list(self.candidates)
         return sorted(set(values))
 
+    def load_backend(self) -> None:
+        from sklearn import mixture  # noqa: F401
+
     def _fit(self, X: np.ndarray, monitor: Monitor) -> None:
         from sklearn.mixture import GaussianMixture
 

@@ -135,8 +135,11 @@ class KernelDensity(DensityEstimator):
         """kde-scott, kde-silverman, kde-cv, or kde for a given factor."""
         return f"kde-{self.bandwidth}" if isinstance(self.bandwidth, str) else "kde"
 
+    def load_backend(self) -> None:
+        from .. import kde  # noqa: F401  (TensorFlow)
+
     def _fit(self, X: np.ndarray, monitor: Monitor) -> None:
-        from ..kde import GaussianKDE  # TensorFlow, imported when first fitted
+        from ..kde import GaussianKDE
 
         self.whitening_ = Whitening.fit(X, "a full-covariance KDE")
         Z = self.whitening_.forward(X)
