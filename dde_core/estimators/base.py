@@ -50,6 +50,8 @@ __all__ = [
 Progress = Callable[[float, str], None]  # (fraction of this fit done in [0, 1], message)
 StopCheck = Callable[[], bool]
 
+# An importance-sampled log Z whose effective sample size is below this share of its draws is flagged.
+LOW_ESS_SHARE = 0.01
 # Σ̂'s smallest eigenvalue below this fraction of its largest: the points lie in a subspace.
 _SINGULAR_RATIO = 1e-12
 
@@ -232,7 +234,10 @@ def log_z_text(log_z: LogZ) -> str:
         return f"log Z = {log_z.value:.4f} on a {log_z.n}×{log_z.n} grid"
     if log_z.method == "importance":
         ess = "" if log_z.ess is None else f", ESS {log_z.ess:,.0f}"
-        return f"log Z = {log_z.value:.4f} ± {log_z.stderr:.4f} (importance sampling, {log_z.n:,} draws{ess})"
+        text = f"log Z = {log_z.value:.4f} ± {log_z.stderr:.4f} (importance sampling, {log_z.n:,} draws{ess})"
+        if log_z.ess is not None and log_z.ess < LOW_ESS_SHARE * log_z.n:
+            text += "; few effective draws: that error bar is itself unreliable"
+        return text
     return "normalised exactly"
 
 
