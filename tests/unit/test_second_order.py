@@ -81,13 +81,13 @@ def test_variance_reduced_loss_has_the_plain_loss_as_its_mean(gaussian, structur
     points, score, _ = gaussian
     losses = [
         SecondOrderNetwork(
-            score, sigma=SIGMA, hidden=(16,), structure=structure, variance_reduction=vr, batch_size=40_000, steps=1
+            score, sigma=SIGMA, hidden=(16,), structure=structure, variance_reduction=vr, batch_size=10_000, steps=1
         )
         .fit(points)
         .history_.loss[0]
         for vr in (True, False)
     ]
-    assert losses[0] == pytest.approx(losses[1], rel=0.03)
+    assert losses[0] == pytest.approx(losses[1], rel=0.04)  # (a wrong E‖A‖² would be 8 to 16 % off)
 
 
 def test_same_seed_same_result_and_the_first_order_model_is_used(gaussian):
@@ -98,8 +98,8 @@ def test_same_seed_same_result_and_the_first_order_model_is_used(gaussian):
     np.testing.assert_array_equal(a.hessian(Y), b.hessian(Y))
     np.testing.assert_allclose(a.score(Y), dde.score(Y), atol=1e-6)  # s₁ is the DDE's, held fixed
     np.testing.assert_allclose(a.denoise(Y), Y + SIGMA**2 * dde.score(Y), atol=1e-6)
-    c = SecondOrderNetwork(dde, sigma=SIGMA, hidden=(8,), batch_size=64, steps=5, seed=1).fit(points)
-    assert np.abs(a.hessian(Y) - c.hessian(Y)).max() > 1e-3
+    a.partial_fit(steps=1)
+    assert np.abs(a.hessian(Y) - b.hessian(Y)).max() > 0  # (equal only while the draws are equal)
     assert a.get_params()["first_order"] is dde
 
 
