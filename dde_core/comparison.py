@@ -21,7 +21,7 @@ import numpy as np
 
 from .errors import InputError
 from .kde import GaussianKDE
-from .mcmc_diagnostics import Mixing, ChainFunctions, mixing
+from .mcmc_diagnostics import ChainFunctions, Mixing, mixing
 from .metrics import energy_distance, mmd_squared, sliced_wasserstein
 from .model import DDE
 from .samplers import (
