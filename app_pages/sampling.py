@@ -17,6 +17,7 @@ from dde_core.comparison import (
     INITIALISATIONS,
     REFERENCE_SPEED,
     SAMPLERS,
+    TRACED_CHAINS,
     SamplerSettings,
     estimated_seconds,
     measured_speed,
@@ -402,7 +403,7 @@ if "sampling_runs" in state:
         "same distribution give ≈ 0. Wall time covers the compiled sampling steps only. Mixing: the "
         "integrated autocorrelation time τ_int (Geyer's initial monotone sequence, pooled over chains) of three "
         "test functions — the position along the data's main axis, the squared distance to the data's mean, and "
-        "which side of the data's main split a chain is on — measured on the first 256 chains over the second half "
-        "of the run (the first half is warm-up); the table shows the slowest function. ESS/s = chains × steps "
-        "kept / τ_int / wall time. Annealing has no stationary chain: no mixing figures."
+        f"which side of the data's main split a chain is on — measured on the first {TRACED_CHAINS} chains over the "
+        "second half of the run (the first half is warm-up); the table shows the slowest function. ESS/s = chains × "
+        "steps kept / τ_int / wall time. Annealing has no stationary chain: no mixing figures."
     )

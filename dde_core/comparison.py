@@ -59,7 +59,7 @@ __all__ = [
 INITIALISATIONS = ("uniform box", "gaussian", "data")
 SAMPLERS = ("ULA", "MALA", "Ozaki", "Annealed Langevin")
 HESSIAN_SOURCES = ("DDE autodiff", "second-order network", "exact KDE")  # Ozaki's Hessian on the DDE
-TRACED_CHAINS = 256  # chains recorded at every step for the mixing diagnostics
+TRACED_CHAINS = 128  # chains recorded at every step for the mixing diagnostics (≤ 10 MB a run at 5,000 steps)
 
 
 @dataclass(frozen=True)
