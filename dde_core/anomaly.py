@@ -123,7 +123,7 @@ def roc_curve(is_outlier: Any, log_density: Any) -> RocCurve:
     order = np.argsort(values, kind="stable")  # lowest density (most anomalous) first
     sorted_values, sorted_labels = values[order], labels[order]
     # one corner per distinct value: flag everything at or below it
-    last_of_each = np.flatnonzero(np.diff(sorted_values, append=np.inf) != 0)
+    last_of_each = np.flatnonzero(np.append(sorted_values[1:] != sorted_values[:-1], True))
     true_positives = np.cumsum(sorted_labels)[last_of_each]
     false_positives = (last_of_each + 1) - true_positives
     tpr = np.concatenate([[0.0], true_positives / labels.sum()])

@@ -219,7 +219,8 @@ def _write(out: Path, rows: list, info: dict, args: argparse.Namespace) -> None:
 def _run_compare(args: argparse.Namespace) -> str:
     """Read the data, fit and score every estimator, write the files; returns the summary line."""
     name, train, test, oracle, info = _data(args)
-    _quiet_tensorflow()
+    if any(estimators.make(estimator).uses_tensorflow for estimator in args.estimators):
+        _quiet_tensorflow()
     rows = _run(args, train, test, oracle)
     _write(args.out, rows, info, args)
     return _summary(rows, args.out)

@@ -146,6 +146,8 @@ class DensityEstimator(ABC):
     exact_samples: ClassVar[bool] = True
     has_score: ClassVar[bool] = True
     score_is_conservative: ClassVar[bool] = True
+    #: True when ``fit`` imports TensorFlow (``load_backend``).
+    uses_tensorflow: ClassVar[bool] = False
     #: Fewest training points the family can be fitted on.
     min_points: ClassVar[int] = 2
 

@@ -86,6 +86,7 @@ class DDEEstimator(DensityEstimator):
 
     name = "dde"
     exact_samples = False
+    uses_tensorflow = True
     min_points = 3
 
     def __init__(

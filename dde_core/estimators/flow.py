@@ -56,6 +56,7 @@ class RealNVPFlow(DensityEstimator):
     """
 
     name = "flow"
+    uses_tensorflow = True
     min_points = 3
 
     def __init__(

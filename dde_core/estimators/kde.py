@@ -111,6 +111,7 @@ class KernelDensity(DensityEstimator):
     """
 
     min_points = 3  # a covariance, and leave-one-out needs two other points
+    uses_tensorflow = True
 
     def __init__(self, bandwidth: Any = "scott", n_candidates: int = 16, cv_points: int = 1000, seed: int = 0):
         self.bandwidth = bandwidth
