@@ -302,22 +302,15 @@ def learning_curve(
     train, test = _checked_data(train, test)
     names = _checked_names(names)
     sizes = sorted({check_positive_int(n, "training-set size", minimum=2) for n in sizes if n <= len(train)})
-    oracle_values = None if oracle is None else np.asarray(oracle(test), dtype=np.float64)
-    steps = len(sizes) * len(names)
+    if oracle is not None:
+        values = np.asarray(oracle(test), dtype=np.float64)
+        oracle = lambda _: values  # the same held-out points at every size: evaluated once
     for i, n in enumerate(sizes):
-        if oracle_values is not None:
-            yield oracle_row(train[:n], test, oracle_values)
-        for j, name in enumerate(names):
-            if should_stop is not None and should_stop():
-                return
-            k = i * len(names) + j
-            within = _within(progress, k / steps, (k + 1) / steps, f"n = {n:,}, {name}: ")
-            try:
-                chosen = _params_for(name, params, seed)
-                row = evaluate(name, train[:n], test, chosen, oracle_values, within, should_stop)
-            except estimators.FitStopped:
-                return
+        within = _within(progress, i / len(sizes), (i + 1) / len(sizes), f"n = {n:,}, ")
+        for row in leaderboard(train[:n], test, names, params, oracle, seed, within, should_stop):
             yield _without_model(row)
+        if should_stop is not None and should_stop():
+            return
 
 
 def dimension_sweep(

@@ -17,6 +17,8 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from ..denoising import _in_batches
+
 __all__ = ["Coupling", "RealNVP"]
 
 _LOG_2PI = math.log(2.0 * math.pi)
@@ -94,12 +96,10 @@ class RealNVP:
             z = coupling.inverse(z)
         return z
 
-    def _batched(self, function, Y: np.ndarray, batch_size: int = 16384) -> np.ndarray:
-        parts = [
-            function(tf.constant(Y[start : start + batch_size], tf.float32)).numpy()
-            for start in range(0, max(len(Y), 1), batch_size)
-        ]
-        return np.concatenate(parts).astype(np.float64) if len(Y) else np.empty((0,) + parts[0].shape[1:])
+    @staticmethod
+    def _batched(function, Y: np.ndarray) -> np.ndarray:
+        """``function`` on the rows of Y (m, d) in padded batches (``denoising._in_batches``), float64."""
+        return _in_batches(function, tf.constant(Y, tf.float32), 16384)
 
     def log_density(self, Y: np.ndarray) -> np.ndarray:
         return self._batched(self._log_density, Y)
