@@ -249,24 +249,36 @@ def test_compare_writes_the_leaderboard(tmp_path):
     assert all(float(row["gap"]) <= 0.5 for row in rows)
 
 
-@pytest.mark.parametrize(
-    "args, message",
-    [
-        (["--estimators", "dde,maf"], "unknown estimator 'maf'"),
-        (["--set", "dde.stepz=3"], "no parameter 'stepz'"),
-        (["--set", "flow.steps=-1"], "--set flow"),
-        (["--data", "mixture-d1"], "d from 2 to 64"),
-    ],
-)
-def test_compare_refuses_bad_input_in_one_line_before_tensorflow(tmp_path, args, message):
-    result = run_cli("compare", *args, "--out", str(tmp_path / "out"))
-    assert result.returncode == 2 and message in result.stderr
-    assert result.stderr.count("\n") == 1 and result.stderr.startswith("error: ")
+BAD_INPUT = [
+    (["--estimators", "dde,maf"], "unknown estimator 'maf'"),
+    (["--set", "dde.stepz=3"], "no parameter 'stepz'"),
+    (["--set", "flow.steps=-1"], "--set flow"),
+    (["--data", "mixture-d1"], "d from 2 to 64"),
+    (["--data", "digits", "--csv", "{csv}"], "not both"),
+]
+
+
+def test_compare_refuses_bad_input_in_one_line(tmp_path):
+    result = run_cli("compare", "--estimators", "dde,maf", "--out", str(tmp_path / "out"))
+    assert result.returncode == 2 and result.stderr.startswith("error: ") and result.stderr.count("\n") == 1
     assert not (tmp_path / "out").exists()
+
+
+def test_compare_checks_every_argument_before_tensorflow(tmp_path):
+    """Each bad command line exits 2 with its reason, and TensorFlow is never imported (one process)."""
+    (tmp_path / "points.csv").write_text("x,y\n1,2\n")
+    command_lines = [[arg.format(csv=tmp_path / "points.csv") for arg in args] for args, _ in BAD_INPUT]
     probe = (
-        "import sys\nfrom dde_core.cli import main\n"
-        f"code = main({['compare', *args, '--out', str(tmp_path / 'out')]!r})\n"
-        "print(code, 'tensorflow' in sys.modules)"
+        "import contextlib, io, json, sys\nfrom dde_core.cli import main\nresults = []\n"
+        f"for args in {command_lines!r}:\n"
+        "    error = io.StringIO()\n"
+        "    with contextlib.redirect_stderr(error):\n"
+        f"        code = main(['compare', *args, '--out', {str(tmp_path / 'out')!r}])\n"
+        "    results.append([code, error.getvalue()])\n"
+        "print(json.dumps([results, 'tensorflow' in sys.modules]))"
     )
     checked = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
-    assert checked.stdout.split() == ["2", "False"]  # refused before TensorFlow was imported
+    results, tensorflow_imported = json.loads(checked.stdout)
+    for (code, message), (args, expected) in zip(results, BAD_INPUT):
+        assert code == 2 and expected in message and message.count("\n") == 1, (args, message)
+    assert not tensorflow_imported and not (tmp_path / "out").exists()
