@@ -355,8 +355,8 @@ def _without_model(row: Row) -> Row:
 def densities_on_grid(models: Mapping[str, Any], grid: Grid) -> dict[str, np.ndarray]:
     """Each fitted 2-D model's own normalised density p on ``grid``, (n, n), rows along y.
 
-    Not renormalised on the grid: ``metrics``' mass on the grid (Σ p · cell area) shows
-    how much of each density lies in the box.
+    Not renormalised on the grid: ``normalization.mass_on_grid`` of its log (Σ p · cell area)
+    shows how much of each density lies in the box.
     """
     return {name: grid.reshape(np.exp(model.log_density(grid.points))) for name, model in models.items()}
 
