@@ -10,8 +10,9 @@ d = 8, 16 (2spirals embedded in a random 2-D plane of R^d with N(0, 0.05²) thic
 other d − 2 directions); D = 5,000 points, σ = 0.2.  Rows: the exact KDE (cost only), the
 one-kernel baseline −I/σ², the DDE's ∇²f, a score network's Jacobian, the second-order network
 (full d×d, plus the diagonal variant for d ≥ 8), and an "oracle" second-order network trained
-with the exact KDE's score as s₁ (separates the objective's error from s₁'s; --full and d = 2
-only: its s₁ costs O(D) per point, many minutes of training).  Every network:
+with the exact KDE's score as s₁ (separates the objective's error from s₁'s; with --oracle, d = 2
+only: its s₁ costs O(D) per point, 4 minutes of training in the short mode on 2 busy cores, far
+more with --full).  Every network:
 the DDE's settings (3×64 softplus, EMA), the same batch and steps.
 
 Part 2, mixing (d = 2, the same DDE and KDE): ULA, MALA and Ozaki (Hessian from the DDE's
@@ -23,6 +24,7 @@ at σ (the target), and the first step (every 10) at which MMD² falls below 0.0
 
     .venv/bin/python bench/bench_hessians.py          # short: 1,000 training steps, batch 512 (a few minutes)
     .venv/bin/python bench/bench_hessians.py --full   # 4,000 steps, batch 2,048, longer chains
+    .venv/bin/python bench/bench_hessians.py --oracle # adds the exact-s₁ second-order network at d = 2
 
 Timings are wall-clock on whatever machine runs it (the figures in bench/RESULTS.md say which).
 """
@@ -257,6 +259,9 @@ def mixing_verdict(rows: list[dict]) -> list[str]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--full", action="store_true", help="4,000 training steps at batch 2,048; longer chains")
+    parser.add_argument(
+        "--oracle", action="store_true", help="also the second-order network with the exact s₁ at d = 2 (slow)"
+    )
     args = parser.parse_args()
     info = common.machine_info()
     common.print_machine(info)
@@ -265,7 +270,7 @@ def main() -> None:
     print(f"Training: {steps:,} steps, batch {batch:,}, σ = {SIGMA}; {n_test:,} held-out noisy points.", flush=True)
     tables, two_d = {}, None
     for n_dims in (2, 8, 16):
-        tables[n_dims], models = hessian_table(n_dims, steps, batch, n_test, args.full and n_dims == 2)
+        tables[n_dims], models = hessian_table(n_dims, steps, batch, n_test, args.oracle and n_dims == 2)
         two_d = two_d or models
         print_hessian_rows(n_dims, tables[n_dims])
     sentences = verdict(tables)
