@@ -167,7 +167,7 @@ if sampler == "Annealed Langevin":
 def second_order_network() -> SecondOrderNetwork | None:
     """The second-order network trained for this model on this page, if any."""
     kept = state.get("sampling_second_order")
-    return kept[1] if kept is not None and kept[0] == id(experiment.model) else None
+    return kept[1] if kept is not None and kept[0] is experiment.model else None
 
 
 def train_second_order(steps: int) -> None:
@@ -189,7 +189,7 @@ def train_second_order(steps: int) -> None:
         return
     finally:
         bar.empty()
-    state.sampling_second_order = (id(model), net)
+    state.sampling_second_order = (model, net)
     state.sampling_hessian = "second-order network"
 
 
