@@ -197,6 +197,7 @@ class DenoisingEstimator(ABC):
         )
         self.history_ = TrainingHistory()
         self.device_ = device_name()
+        self._compiled: dict[NetworkFunction, tf.types.experimental.PolymorphicFunction] = {}
 
     # -- training ----------------------------------------------------------------------
     def fit(self, X: np.ndarray, steps: int | None = None) -> Self:
@@ -253,9 +254,23 @@ class DenoisingEstimator(ABC):
         Y = check_points(Y, "Y", dim=self.n_dims_, min_points=0, dtype=np.float32)
         return tf.constant(Y)
 
-    def _evaluate(self, function: NetworkFunction, Y: np.ndarray, batch_size: int) -> np.ndarray:
-        """``function(average_, y)`` on the rows of Y (m, d) in batches, as float64 (m, ...)."""
-        return _in_batches(lambda y: function(self.average_, y), self._inputs(Y), batch_size)
+    def _evaluate(
+        self, function: NetworkFunction, Y: np.ndarray, batch_size: int, jit_compile: bool = False
+    ) -> np.ndarray:
+        """``function(average_, y)`` on the rows of Y (m, d) in batches, as float64 (m, ...).
+
+        Compiled once per model and function, and kept on the model, so it is freed with
+        the model: a module-level ``tf.function`` taking the network as an argument keeps
+        the graphs it traced for every network (and with them XLA's compiled code) for the
+        life of the process, about 9 MiB per model (bench/RESULTS.md, "Serving a class").
+        """
+        inputs = self._inputs(Y)  # refuses an unfitted model first
+        compiled = self._compiled.get(function)
+        if compiled is None:
+            network = self.average_
+            compiled = tf.function(lambda y: function(network, y), reduce_retracing=True, jit_compile=jit_compile)
+            self._compiled[function] = compiled
+        return _in_batches(compiled, inputs, batch_size)
 
     def denoise(self, Y: np.ndarray) -> np.ndarray:
         """Tweedie's estimate of the clean point, y + σ² s(y), shape (m, d), for Y (m, d)."""
@@ -272,7 +287,7 @@ class DenoisingEstimator(ABC):
         return denoising_error(self.denoise(noisy), clean)
 
 
-# -- compiled pieces (module level so they are traced once per network) -----------------
+# -- traceable pieces (compiled per model: see ``_evaluate``) ---------------------------------
 def _make_train_steps(
     network: keras.Model,
     average: keras.Model,
@@ -323,9 +338,8 @@ def _make_train_steps(
     return train_steps
 
 
-@tf.function(reduce_retracing=True, jit_compile=True)
 def _network_output(network: keras.Model, y: tf.Tensor) -> tf.Tensor:
-    """The network's own output at y (m, d), compiled: f(y) (m,) or s(y) (m, d)."""
+    """The network's own output at y (m, d): f(y) (m,) or s(y) (m, d); traceable."""
     return network(y)
 
 

@@ -116,11 +116,11 @@ class DDE(DenoisingEstimator):
     # -- evaluation --------------------------------------------------------------------
     def log_density(self, Y: np.ndarray, batch_size: int = 65536) -> np.ndarray:
         """Unnormalised log-density f(y), shape (m,), for Y of shape (m, d)."""
-        return self._evaluate(_network_output, Y, batch_size)
+        return self._evaluate(_network_output, Y, batch_size, jit_compile=True)
 
     def score(self, Y: np.ndarray, batch_size: int = 65536) -> np.ndarray:
         """∇f(y), the learned score ∇ log p_σ, shape (m, d), for Y of shape (m, d)."""
-        return self._evaluate(network_score, Y, batch_size)
+        return self._evaluate(network_score, Y, batch_size, jit_compile=True)
 
     def hessian(self, Y: np.ndarray, batch_size: int = 16384) -> np.ndarray:
         """∇²f(y), shape (m, d, d); symmetric since it is the Hessian of a scalar."""
@@ -164,7 +164,7 @@ class DDE(DenoisingEstimator):
         return model
 
 
-# -- compiled pieces (module level so they are traced once per network) -----------------
+# -- traceable pieces (compiled per model by ``DenoisingEstimator._evaluate``) -------------
 def _gradient(network: keras.Model, y: tf.Tensor) -> tf.Tensor:
     """∇f at y (m, d) for a scalar network f, shape (m, d); traceable, differentiable in θ."""
     with tf.GradientTape() as tape:
@@ -173,13 +173,12 @@ def _gradient(network: keras.Model, y: tf.Tensor) -> tf.Tensor:
     return tape.gradient(f, y)
 
 
-@tf.function(reduce_retracing=True, jit_compile=True)
 def network_score(network: keras.Model, y: tf.Tensor) -> tf.Tensor:
-    """∇f at y (m, d) for a scalar network f, (m, d); compiled, shared with the samplers."""
+    """∇f at y (m, d) for a scalar network f, (m, d); traceable, shared with the samplers
+    (which compile it into their own steps)."""
     return _gradient(network, y)
 
 
-@tf.function(reduce_retracing=True)
 def network_hessian(network: keras.Model, y: tf.Tensor) -> tf.Tensor:
     """∇²f at y, (m, d, d), by nested automatic differentiation; shared with the samplers."""
     return _score_jacobian(_gradient, network, y)

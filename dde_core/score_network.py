@@ -71,14 +71,13 @@ class ScoreNetwork(DenoisingEstimator):
 
     def score(self, Y: np.ndarray, batch_size: int = 65536) -> np.ndarray:
         """s(y), the network's output, an estimate of ∇ log p_σ; shape (m, d) for Y (m, d)."""
-        return self._evaluate(_network_output, Y, batch_size)
+        return self._evaluate(_network_output, Y, batch_size, jit_compile=True)
 
     def jacobian(self, Y: np.ndarray, batch_size: int = 16384) -> np.ndarray:
         """J[m, i, j] = ∂s_i/∂x_j at each row of Y (m, d); not symmetric in general."""
         return self._evaluate(_field_jacobian, Y, batch_size)
 
 
-@tf.function(reduce_retracing=True)
 def _field_jacobian(network: VectorNetwork, y: tf.Tensor) -> tf.Tensor:
     """∂s/∂y of the network's field at y (m, d), shape (m, d, d)."""
     return _score_jacobian(ScoreNetwork._score_graph, network, y)

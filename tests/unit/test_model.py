@@ -170,3 +170,27 @@ def test_denoising_loss_checks_that_its_pairs_match(trained_spirals):
         trained_spirals.denoising_loss(np.ones((3, 2)), np.ones((4, 2)))
     with pytest.raises(InputError, match="columns"):
         trained_spirals.denoising_loss(np.ones((3, 2)), np.ones((3, 3)))
+
+
+def test_a_dropped_model_leaves_no_compiled_evaluations_behind():
+    """The graphs compiled to evaluate a model die with it (issue 10: ~9 MiB kept per
+    playground session when they were module-level functions taking the network)."""
+    import gc
+
+    from tensorflow.python.eager import context
+
+    X = np.random.default_rng(0).normal(size=(200, 2))
+
+    def use_and_drop() -> None:
+        model = DDE(sigma=0.5, hidden=(8,), batch_size=64).fit(X, steps=5)
+        model.log_density(X[:5]), model.score(X[:5]), model.hessian(X[:5])
+
+    use_and_drop()  # first use: anything made once per process
+    gc.collect()
+    before = set(context.context().list_function_names())
+    for _ in range(3):
+        use_and_drop()
+        gc.collect()
+    kept = set(context.context().list_function_names()) - before
+    evaluations = [name for name in kept if "while" not in name]  # TensorFlow keeps a loop's body and condition
+    assert not evaluations, sorted(evaluations)
