@@ -158,9 +158,8 @@ class MatrixNetwork(keras.Model):
         }
 
 
-@tf.function(reduce_retracing=True)
 def network_second_order(network: MatrixNetwork, y: tf.Tensor) -> tf.Tensor:
-    """h(y), (m, d, d), compiled; shared with the samplers' Ozaki step."""
+    """h(y), (m, d, d); traceable, compiled per model by ``_evaluate`` and into the samplers' Ozaki step."""
     return network.hessian(y)
 
 
@@ -261,6 +260,7 @@ class SecondOrderNetwork(DenoisingEstimator):
         """
         self.structure_ = resolved_structure(self.structure, n_dims)
         self._first_order = first_order_graph(self.first_order, n_dims, check_sigma(self.sigma))
+        # compiled per model (and freed with it), as ``DenoisingEstimator._evaluate`` does
         self._first_order_compiled = tf.function(self._first_order, reduce_retracing=True)
         super()._initialise(n_dims)
         self._train_steps = _make_second_order_steps(
