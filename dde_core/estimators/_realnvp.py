@@ -77,6 +77,14 @@ class RealNVP:
         self._score = tf.function(self.score_graph, reduce_retracing=True)
         self._inverse = tf.function(self.inverse_graph, reduce_retracing=True)
 
+    def get_weights(self) -> list[np.ndarray]:
+        """A copy of every coupling's weights (for checkpoints)."""
+        return [w.numpy().copy() for w in self.weights]
+
+    def set_weights(self, values: list[np.ndarray]) -> None:
+        for w, value in zip(self.weights, values):
+            w.assign(value)
+
     def log_density_graph(self, y: tf.Tensor) -> tf.Tensor:
         """log N(f(y); 0, I) + Σ log|det| (m,), traceable."""
         total = tf.zeros(tf.shape(y)[:1])

@@ -8,8 +8,11 @@ affine couplings (``_realnvp``), so the density is exact:
 and sampling is exact: z ~ N(0, I), x = W⁻¹ f⁻¹(z) + μ.  Couplings come in pairs that
 pass a random half of the coordinates (seeded) and then the other half; in 2-D that is
 the usual alternation.  Trained by maximum likelihood (Adam, cosine-decayed learning
-rate, a fixed number of steps, no early stopping); the score ∇ log p is the gradient of
-the exact log-density by automatic differentiation, hence conservative.
+rate, a fixed number of steps) on nine tenths of the training points; the weights kept are
+those of the checkpoint (every 100 steps) with the best mean log-likelihood on the other
+tenth (early stopping: without it the flow memorises small sets, e.g. −558 nats/point on
+held-out digits against +52 for a KDE).  The score ∇ log p is the gradient of the exact
+log-density by automatic differentiation, hence conservative.
 """
 
 from __future__ import annotations
@@ -24,7 +27,8 @@ from .base import DensityEstimator, Monitor, NotAvailableError, Whitening
 
 __all__ = ["RealNVPFlow"]
 
-CHUNK = 100  # training steps between progress reports and stop checks
+CHUNK = 100  # training steps between progress reports, stop checks and held-out checkpoints
+VALIDATION_FRACTION = 0.1  # of the training points, held out to choose the checkpoint
 
 
 def coupling_masks(d: int, n_couplings: int, seed: int) -> list[np.ndarray]:
@@ -52,12 +56,13 @@ class RealNVPFlow(DensityEstimator):
         seed: masks, weights and batches.
 
     Fitted: ``whitening_``, ``flow_`` (the TensorFlow model), ``final_loss_`` (mean negative
-    log-likelihood of the last chunk, whitened units).
+    log-likelihood of the last chunk), ``best_step_`` and ``best_held_out_`` (the checkpoint kept
+    and its held-out mean log-likelihood), both in whitened units.
     """
 
     name = "flow"
     uses_tensorflow = True
-    min_points = 3
+    min_points = 4  # a covariance, and one held-out point
 
     def __init__(
         self,
@@ -100,10 +105,15 @@ class RealNVPFlow(DensityEstimator):
         from ._realnvp import RealNVP
 
         self.whitening_ = Whitening.fit(X, "the flow")
+        Z = self.whitening_.forward(X)
+        order = np.random.default_rng(self.seed).permutation(len(Z))
+        n_held = max(1, int(VALIDATION_FRACTION * len(Z)))
+        held, data = Z[order[:n_held]], tf.constant(Z[order[n_held:]], tf.float32)
         masks = coupling_masks(X.shape[1], self.n_couplings, self.seed)
         self.flow_ = RealNVP(masks, tuple(self.hidden), self.scale_bound, self.seed)
         train = self.flow_.trainer(float(self.learning_rate), int(self.steps), int(self.batch_size), self.seed)
-        data = tf.constant(self.whitening_.forward(X), tf.float32)
+        self.best_step_, self.best_held_out_ = 0, float(np.mean(self.flow_.log_density(held)))
+        best_weights = self.flow_.get_weights()
         done = 0
         while done < self.steps:
             monitor.check()
@@ -112,7 +122,11 @@ class RealNVPFlow(DensityEstimator):
             done += chunk
             if not math.isfinite(self.final_loss_):
                 raise InputError("The flow's training diverged (its loss became NaN); lower learning_rate.")
-            monitor.report(done / self.steps, f"step {done:,} of {self.steps:,}, loss {self.final_loss_:.3f}")
+            held_out = float(np.mean(self.flow_.log_density(held)))
+            if held_out > self.best_held_out_:
+                self.best_step_, self.best_held_out_, best_weights = done, held_out, self.flow_.get_weights()
+            monitor.report(done / self.steps, f"step {done:,} of {self.steps:,}, held-out {held_out:.3f}")
+        self.flow_.set_weights(best_weights)
 
     def _log_density(self, Y: np.ndarray) -> np.ndarray:
         return self.flow_.log_density(self.whitening_.forward(Y)) + self.whitening_.log_det
@@ -128,6 +142,7 @@ class RealNVPFlow(DensityEstimator):
         self._check_fitted()
         widths = "×".join(str(w) for w in self.hidden)
         return (
-            f"{self.n_couplings} affine couplings ({widths} tanh), {self.steps:,} steps of batch {self.batch_size}; "
-            f"final training loss {self.final_loss_:.3f} nats/point (whitened units); {self.n_train_:,} points"
+            f"{self.n_couplings} affine couplings ({widths} tanh), {self.steps:,} steps of batch {self.batch_size}, "
+            f"kept step {self.best_step_:,} (best on a held-out tenth: {self.best_held_out_:.3f} nats/point, "
+            f"whitened units); {self.n_train_:,} points"
         )
