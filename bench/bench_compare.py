@@ -13,7 +13,7 @@ What it measures
     digits-pca16; 5,000 training and 2,000 held-out points (digits: its 1,438/359 split).
     Quick run (the default, for ``make bench``): 2spirals and mixture-d8 with 2,000 training
     points.  ``--learning-curve`` adds held-out log-likelihood against training-set size
-    (250 ... 20,000) on 2spirals for dde and kde-cv; ``--sweep`` the gap to the oracle
+    (250 ... 20,000) for dde and kde-cv (``--curve-set``, 2spirals by default); ``--sweep`` the gap to the oracle
     for d = 2 ... 32 on the random mixtures.
 
 Target
@@ -58,7 +58,8 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--n", type=int, default=None, help="training points (full 5,000, quick 2,000)")
     parser.add_argument("--n-test", type=int, default=2000)
     parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--learning-curve", action="store_true", help="dde and kde-cv against n on 2spirals")
+    parser.add_argument("--learning-curve", action="store_true", help="dde and kde-cv against n (250 ... 20,000)")
+    parser.add_argument("--curve-set", default="2spirals", help="the learning curve's data set")
     parser.add_argument("--sweep", action="store_true", help="gap to the oracle for d = 2 ... 32 (mixtures)")
     return parser.parse_args()
 
@@ -112,9 +113,9 @@ def verdict(result: dict) -> str:
     return ", ".join(parts)
 
 
-def learning_curve(seed: int) -> list[dict]:
-    data = benchmark_data.load("2spirals", 20_000, 2000, seed)
-    print("\nLearning curve on 2spirals (held-out LL, nats/point):")
+def learning_curve(name: str, seed: int) -> list[dict]:
+    data = benchmark_data.load(name, 20_000, 2000, seed)
+    print(f"\nLearning curve on {name} (held-out LL, nats/point):")
     rows = list(leaderboard.learning_curve(data.train, data.test, names=["dde", "kde-cv"], oracle=data.log_density))
     sizes = sorted({row.n_train for row in rows})
     table = []
@@ -159,7 +160,7 @@ def main() -> None:
     payload = {"command": command_line(), "machine": info, "n_train": n, "n_test": args.n_test, "sets": results}
     payload["total_seconds"] = total
     if args.learning_curve:
-        payload["learning_curve"] = learning_curve(args.seed)
+        payload["learning_curve"] = learning_curve(args.curve_set, args.seed)
     if args.sweep:
         payload["dimension_sweep"] = dimension_sweep(names, args.seed)
     print(f"\nWrote {write_json('compare', payload)}")
