@@ -80,9 +80,12 @@ def add_parser(commands: Any, formatter_class: type) -> None:
         help="hidden layer widths of the DDEs (data and sample) and of the GAN's discriminator",
     )
     generate.add_argument(
-        "--critic-learning-rate",
-        default=DDE_GENERATOR.critic_learning_rate,
-        help="Adam step of the sample DDE and of the discriminator",
+        "--dde-learning-rate", default=DDE_GENERATOR.critic_learning_rate, help="Adam step of the sample DDE"
+    )
+    generate.add_argument(
+        "--discriminator-learning-rate",
+        default=GAN_DEFAULTS.critic_learning_rate,
+        help="Adam step of the GAN's discriminator",
     )
     generate.add_argument(
         "--dde-steps", default=DDE_GENERATOR.critic_steps, help="sample-DDE steps before each generator step"
@@ -121,7 +124,10 @@ def _checked_generate(args: argparse.Namespace) -> argparse.Namespace:
             "methods": tuple(METHODS) if args.method == "both" else (args.method,),
             "latent_dim": check_positive_int(_number(args.latent_dim), "--latent-dim"),
             "critic_hidden": _parse_hidden(args.critic_hidden),
-            "critic_learning_rate": check_positive_float(_number(args.critic_learning_rate), "--critic-learning-rate"),
+            "dde_learning_rate": check_positive_float(_number(args.dde_learning_rate), "--dde-learning-rate"),
+            "discriminator_learning_rate": check_positive_float(
+                _number(args.discriminator_learning_rate), "--discriminator-learning-rate"
+            ),
             "dde_steps": check_positive_int(_number(args.dde_steps), "--dde-steps"),
             "discriminator_steps": check_positive_int(_number(args.discriminator_steps), "--discriminator-steps"),
             "data_steps": check_positive_int(_number(args.data_steps), "--data-steps"),
@@ -160,14 +166,14 @@ def _models(args: argparse.Namespace, generation: Any) -> dict[str, Any]:
         "dde": lambda: generation.DDEGenerator(
             sigma=args.sigma,
             dde_hidden=args.critic_hidden,
-            dde_learning_rate=args.critic_learning_rate,
+            dde_learning_rate=args.dde_learning_rate,
             dde_steps=args.dde_steps,
             data_steps=args.data_steps,
             **generator,
         ),
         "gan": lambda: generation.GAN(
             discriminator_hidden=args.critic_hidden,
-            discriminator_learning_rate=args.critic_learning_rate,
+            discriminator_learning_rate=args.discriminator_learning_rate,
             discriminator_steps=args.discriminator_steps,
             **generator,
         ),

@@ -228,6 +228,7 @@ class GenerativeModel(ABC):
         self._train = self._compile_training()
         self._push_function = tf.function(lambda x: self._push_and_loss(x)[0], reduce_retracing=True)
         self._apply_push_function = tf.function(self._apply_push, reduce_retracing=True)
+        self._traced = False
 
     # -- training ----------------------------------------------------------------------
     def fit(self, X: np.ndarray, steps: int | None = None, progress: GenerationProgress | None = None) -> Self:
@@ -270,8 +271,9 @@ class GenerativeModel(ABC):
             self.critic_part: (1, False),
             "generator": (0, True),
         }[part]
-        if not self.history_.steps:  # warm-up: trace and optimise the graph, zero steps (untimed)
+        if not self._traced:  # warm-up: trace and optimise the graph, zero steps (untimed)
             self._run(0, critic_steps, update_generator)
+            self._traced = True
         saved = [variable.numpy() for variable in self._state()]
         start = time.perf_counter()
         losses = self._run(steps, critic_steps, update_generator)
