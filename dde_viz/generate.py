@@ -125,16 +125,19 @@ def critic_figure(grid: Grid, values: np.ndarray, kind: str, title: str, zmax: f
     return _figure([trace], _square_layout(grid, title, height))
 
 
-def _grid_domains(count: int, columns: int, gap: float = 0.08) -> list[tuple[tuple[float, float], tuple[float, float]]]:
-    """(x domain, y domain) of ``count`` panels in rows of ``columns``, top row first."""
+def _grid_domains(
+    count: int, columns: int, gap: float = 0.08, row_gap: float = 0.16
+) -> list[tuple[tuple[float, float], tuple[float, float]]]:
+    """(x domain, y domain) of ``count`` panels in rows of ``columns``, top row first, within [0, 1]."""
     rows = -(-count // columns)
     width = (1 - gap * (columns - 1)) / columns
-    height = (1 - 1.6 * gap * (rows - 1)) / rows
+    height = (1 - row_gap * (rows - 1)) / rows
+
+    def span(start: float, size: float) -> tuple[float, float]:
+        return max(0.0, round(start, 6)), min(1.0, round(start + size, 6))
+
     return [
-        (
-            (c * (width + gap), c * (width + gap) + width),
-            (1 - r * (height + 1.6 * gap) - height, 1 - r * (height + 1.6 * gap)),
-        )
+        (span(c * (width + gap), width), span(1 - r * (height + row_gap) - height, height))
         for r, c in (divmod(i, columns) for i in range(count))
     ]
 
@@ -181,7 +184,12 @@ def metric_curves_figure(
                 }
             )
         log = name in ("mmd2", "energy", "kl_grid")
-        layout[f"xaxis{suffix}"] = {"domain": list(x_domain), "anchor": f"y{suffix}", "title": {"text": "step"}}
+        bottom_row = i + columns >= len(names)  # only the lowest panel of each column names its axis
+        layout[f"xaxis{suffix}"] = {
+            "domain": list(x_domain),
+            "anchor": f"y{suffix}",
+            "title": {"text": "generator step" if bottom_row else ""},
+        }
         layout[f"yaxis{suffix}"] = {
             "domain": list(y_domain),
             "anchor": f"x{suffix}",

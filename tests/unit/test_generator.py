@@ -14,7 +14,7 @@ from dde_core import datasets
 from dde_core.cli import main
 from dde_core.generation import GAN, DDEGenerator, DivergenceError, push_between
 from dde_core.generation.base import mlp
-from dde_core.generation_metrics import GenerationReference, MetricCurves, mode_quality
+from dde_core.generation_metrics import METRIC_LABELS, GenerationReference, MetricCurves, mode_quality
 from dde_core.grid import Grid
 from dde_core.kde import GaussianKDE
 from dde_core.model import DDE
@@ -289,3 +289,6 @@ def test_figures_have_the_expected_traces():
     curves = {"DDE generator": MetricCurves([10], {"mmd2": [0.1], "modes_covered": [8]}), "GAN": MetricCurves()}
     figure = metric_curves_figure(curves)
     assert len(figure.data) == 4 and {trace.name for trace in figure.data} == {"DDE generator", "GAN"}
+    every = MetricCurves([10, 20], {name: [1.0, 2.0] for name in METRIC_LABELS})  # two rows of three panels
+    figure = metric_curves_figure({"DDE generator": every})
+    assert len(figure.data) == len(METRIC_LABELS) == 6 and figure.layout.yaxis6.domain[0] == 0.0
