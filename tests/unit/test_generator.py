@@ -57,9 +57,11 @@ def test_push_between_exact_kdes_is_the_difference_of_their_closed_form_scores()
     np.testing.assert_allclose(push, expected, rtol=1e-6, atol=1e-8)
 
 
-def test_with_exact_kdes_the_generator_push_is_the_closed_form_on_its_own_samples(data):
-    model = DDEGenerator(sigma=SIGMA, densities="kde", seed=0, **TINY).partial_fit(data, steps=2)
+def test_with_exact_kdes_the_generator_push_is_the_closed_form_on_its_own_samples():
+    data = np.random.default_rng(3).normal(size=(500, 3))  # any d: here 3
+    model = DDEGenerator(sigma=SIGMA, densities="kde", latent_dim=3, seed=0, **TINY).partial_fit(data, steps=2)
     points = model.sample(40, seed=5)
+    assert points.shape == (40, 3)
     generated = model.sample_model_.train_ + model.sample_model_.offset_  # the fresh batch the KDE holds
     expected = closed_form_kde_score(data, SIGMA, points) - closed_form_kde_score(generated, SIGMA, points)
     np.testing.assert_allclose(model.push(points), expected, rtol=1e-5, atol=1e-6)
