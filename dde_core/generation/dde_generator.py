@@ -203,7 +203,8 @@ class DDEGenerator(GenerativeModel):
     def _critic_graph(self, data: tf.Tensor, n: tf.Tensor) -> tf.Tensor:
         """n sample-DDE denoising steps, each on batch_size of n · batch_size fresh generated points."""
         fake = self.generator_(self._critic_rng.normal([n * self.batch_size, self.latent_dim]))
-        return self.sample_model_._train_steps(fake, n)
+        # the DDE's own training loop, traced into this graph (a nested tf.function would outlive the model)
+        return self.sample_model_._train_steps.python_function(fake, n)
 
     def _point_loss_graph(self, x: tf.Tensor) -> tf.Tensor:
         """ℓ(x) = f_gen(x) − f_data(x), (m,): its mean over generated points estimates KL(q_σ ‖ p_σ) + const."""

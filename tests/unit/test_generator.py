@@ -294,3 +294,25 @@ def test_figures_have_the_expected_traces():
     every = MetricCurves([10, 20], {name: [1.0, 2.0] for name in METRIC_LABELS})  # two rows of three panels
     figure = metric_curves_figure({"DDE generator": every})
     assert len(figure.data) == len(METRIC_LABELS) == 6 and figure.layout.yaxis6.domain[0] == 0.0
+
+
+def test_a_dropped_generator_leaves_no_compiled_functions_behind(data_dde):
+    """Its training loop, push and the sample DDE's steps die with it (as a DDE's evaluations do)."""
+    import gc
+
+    from tensorflow.python.eager import context
+
+    X = np.random.default_rng(0).normal(size=(200, 2))
+
+    def use_and_drop() -> None:
+        model = dde_generator(data_dde, batch_size=32).partial_fit(X, steps=2)
+        model.push(model.sample(5))
+
+    use_and_drop()
+    gc.collect()
+    before = set(context.context().list_function_names())
+    for _ in range(2):
+        use_and_drop()
+        gc.collect()
+    kept = set(context.context().list_function_names()) - before
+    assert not [name for name in kept if "while" not in name], sorted(kept)
