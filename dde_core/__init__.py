@@ -24,7 +24,21 @@ if TYPE_CHECKING:
     from .kde import GaussianKDE
     from .model import DDE
 
-__all__ = ["ACTIVATIONS", "DDE", "DDEGenerator", "GAN", "GaussianKDE", "Grid", "datasets"]
+__all__ = [
+    "ACTIVATIONS",
+    "DDE",
+    "DDEGenerator",
+    "GAN",
+    "GaussianKDE",
+    "Grid",
+    "anomaly",
+    "benchmark_data",
+    "datasets",
+    "estimators",
+    "leaderboard",
+]
+# Modules of the Compare page's engine, imported on first use (``dde_core.estimators``).
+_SUBMODULES = ("estimators", "benchmark_data", "leaderboard", "anomaly")
 
 # Names whose modules import TensorFlow: name -> submodule, imported on first use (PEP 562).
 _LAZY = {"DDE": "model", "GaussianKDE": "kde", "DDEGenerator": "generation", "GAN": "generation"}
@@ -32,6 +46,8 @@ _LAZY = {"DDE": "model", "GaussianKDE": "kde", "DDEGenerator": "generation", "GA
 
 def __getattr__(name: str) -> Any:
     """Import a TensorFlow-backed name from its submodule the first time it is asked for."""
+    if name in _SUBMODULES:
+        return importlib.import_module(f".{name}", __name__)
     if name not in _LAZY:
         raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
     value = getattr(importlib.import_module(f".{_LAZY[name]}", __name__), name)
