@@ -176,7 +176,19 @@ def test_the_package_still_offers_its_names():
     import dde_core
     from dde_core import ACTIVATIONS, DDE, GaussianKDE, Grid, datasets  # noqa: F401
 
-    assert dde_core.__all__ == ["ACTIVATIONS", "DDE", "GaussianKDE", "Grid", "datasets"]
+    assert dde_core.__all__ == [
+        "ACTIVATIONS",
+        "DDE",
+        "DDEGenerator",
+        "GAN",
+        "GaussianKDE",
+        "Grid",
+        "anomaly",
+        "benchmark_data",
+        "datasets",
+        "estimators",
+        "leaderboard",
+    ]
     assert DDE.__module__ == "dde_core.model" and GaussianKDE.__module__ == "dde_core.kde"
     assert set(dde_core.__all__) <= set(dir(dde_core))
     with pytest.raises(AttributeError):
