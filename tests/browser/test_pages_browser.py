@@ -212,7 +212,7 @@ def train_claims_model(page, app_url) -> None:
     expect(tested).to_be_visible(timeout=TRAIN_MS)
     expect(tested).to_contain_text("8gaussians, 1,000 points, σ = 0.2, 100 training steps")
     wait_idle(page, TRAIN_MS)
-    expect(page.get_by_role("tab")).to_have_count(3)
+    expect(page.get_by_role("tab")).to_have_count(4)  # the three claims of the tutorial and the Hessian claim
 
 
 def measure_timing(page):
