@@ -229,13 +229,19 @@ def field_figure(
         traces.append(_loop_trace(centre, radius, pair))
         axes.append(_square_axes(grid, pair))
     titles = [f"{name}: ∮ s·dl = {integrals[name]:.3g}" for name in names]
+    title = "Curl (colour, same scale) and the field (arrows); green: the loop"
+    return _panels_figure(traces, axes, titles, title, height, 0.08)
+
+
+def _panels_figure(traces: list[dict], axes: list[dict], titles: list[str], title: str, height: int, gap: float):
+    """Side-by-side square panels (one per axes entry) with a figure title and one per panel."""
     layout = _panel_layout(
-        _panel_domains(len(names), 0.08),
+        _panel_domains(max(len(axes), 1), gap),
         axes,
         titles,
         height=height,
         uirevision="keep-zoom",
-        title=_title("Curl (colour, same scale) and the field (arrows); green: the loop"),
+        title=_title(title),
         margin={**MARGIN, "t": 90},
     )
     return _figure(traces, layout)
@@ -294,16 +300,8 @@ def hessian_error_figure(maps: dict[str, np.ndarray], grid: Grid, height: int = 
         )
         axes.append(_square_axes(grid, pair))
     titles = [f"{name}: median {np.nanmedian(maps[name]):.3g}" for name in names]
-    layout = _panel_layout(
-        _panel_domains(max(len(names), 1), 0.06),
-        axes,
-        titles,
-        height=height,
-        uirevision="keep-zoom",
-        title=_title("Relative error of each Hessian estimate against the exact KDE's (one log colour scale)"),
-        margin={**MARGIN, "t": 90},
-    )
-    return _figure(traces, layout)
+    title = "Relative error of each Hessian estimate against the exact KDE's (one log colour scale)"
+    return _panels_figure(traces, axes, titles, title, height, 0.06)
 
 
 def _dash(name: str) -> str:
