@@ -372,9 +372,10 @@ def _native_stderr_silenced(silence: bool) -> Iterator[None]:
         os.close(saved)
 
 
-def _import_engine() -> tuple[ModuleType, ModuleType]:
-    """Import TensorFlow quietly, then the modules that use it: (the experiment, the HTML report
-    of the view package dde_viz, which only the command line's output step needs)."""
+@contextlib.contextmanager
+def quiet_tensorflow() -> Iterator[None]:
+    """Import TensorFlow with its start-up lines kept out of the output (unless asked for);
+    modules that use it are best imported inside the ``with`` block too. Every command's one way."""
     silence = "tensorflow" not in sys.modules and not _wants_tensorflow_logs()
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
@@ -382,12 +383,19 @@ def _import_engine() -> tuple[ModuleType, ModuleType]:
         import tensorflow as tf
 
         tf.config.list_physical_devices()  # CUDA's probe logs its failure once, here
-        from dde_viz import report
-
-        from . import experiment
+        yield
     from absl import logging as absl_logging
 
     absl_logging.set_verbosity(absl_logging.ERROR)
+
+
+def _import_engine() -> tuple[ModuleType, ModuleType]:
+    """Import TensorFlow quietly, then the modules that use it: (the experiment, the HTML report
+    of the view package dde_viz, which only the command line's output step needs)."""
+    with quiet_tensorflow():
+        from dde_viz import report
+
+        from . import experiment
     return experiment, report
 
 

@@ -19,10 +19,7 @@ from __future__ import annotations
 import argparse
 import csv
 import json
-import logging
 import math
-import os
-import sys
 from pathlib import Path
 from typing import Any
 
@@ -31,12 +28,11 @@ from .cli import (
     Command,
     _add_data_options,
     _load_points,
-    _native_stderr_silenced,
     _number,
     _parse_columns,
-    _wants_tensorflow_logs,
     _why_not_writable,
     add_output_options,
+    quiet_tensorflow,
 )
 from .errors import InputError
 from .validation import check_positive_int
@@ -166,17 +162,6 @@ def _data(args: argparse.Namespace) -> tuple[str, Any, Any, Any, dict]:
     return name, data.train, data.test, data.log_density, info
 
 
-def _quiet_tensorflow() -> None:
-    """Import TensorFlow with its start-up lines kept out of the output (as ``cli`` does for train)."""
-    silence = "tensorflow" not in sys.modules and not _wants_tensorflow_logs()
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    with _native_stderr_silenced(silence):
-        import tensorflow as tf
-
-        tf.config.list_physical_devices()
-
-
 def _run(args: argparse.Namespace, train: Any, test: Any, oracle: Any) -> list:
     from tqdm import tqdm
 
@@ -220,7 +205,8 @@ def _run_compare(args: argparse.Namespace) -> str:
     """Read the data, fit and score every estimator, write the files; returns the summary line."""
     name, train, test, oracle, info = _data(args)
     if any(estimators.make(estimator).uses_tensorflow for estimator in args.estimators):
-        _quiet_tensorflow()
+        with quiet_tensorflow():  # imported now, with its start-up lines kept out of the output
+            pass
     rows = _run(args, train, test, oracle)
     _write(args.out, rows, info, args)
     return _summary(rows, args.out)

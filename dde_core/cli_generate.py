@@ -16,9 +16,6 @@ from __future__ import annotations
 
 import argparse
 import json
-import logging
-import os
-import sys
 import time
 from pathlib import Path
 from typing import Any
@@ -33,12 +30,11 @@ from .cli import (
     _add_setting,
     _checked,
     _load_points,
-    _native_stderr_silenced,
     _number,
     _parse_hidden,
-    _wants_tensorflow_logs,
     _why_not_writable,
     add_output_options,
+    quiet_tensorflow,
 )
 from .errors import InputError
 from .generation.defaults import DDE_GENERATOR, GAN_DEFAULTS
@@ -139,13 +135,7 @@ def _checked_generate(args: argparse.Namespace) -> argparse.Namespace:
 
 def _import_models() -> Any:
     """Import TensorFlow quietly (as ``cli`` does for train), then the generation package."""
-    silence = "tensorflow" not in sys.modules and not _wants_tensorflow_logs()
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    logging.getLogger("tensorflow").setLevel(logging.ERROR)
-    with _native_stderr_silenced(silence):
-        import tensorflow as tf
-
-        tf.config.list_physical_devices()
+    with quiet_tensorflow():
         from . import generation
         from .generation import dde_generator, gan  # noqa: F401  (imported here, quietly)
     return generation
