@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-import time
-
 from dde_app.resume import ResumeStore
 from dde_app.scheduler import Scheduler
 from dde_app.session import PlaygroundSession
 from dde_core.config import Config
+from tests.waiting import wait_until
 
 
 class Tab:
@@ -34,28 +33,19 @@ def _playground(tab: Tab) -> PlaygroundSession:
     return session
 
 
-def _wait_until(condition, seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def test_a_reloaded_tab_gets_its_playground_back_playing():
     store, old_tab, new_tab = ResumeStore(grace_seconds=600), Tab(), Tab()
     session = _playground(old_tab)
     key = store.keep(session)
     session.play(5)
-    assert _wait_until(lambda: session.experiment.step > 1)
+    assert wait_until(lambda: session.experiment.step > 1)
     old_tab.open = False  # the reload closes the old tab's connection...
-    assert _wait_until(lambda: not session.running)  # ...and its trainer pauses
+    assert wait_until(lambda: not session.running)  # ...and its trainer pauses
     step = session.experiment.step
     assert store.claim(key, new_tab) is session  # the new tab offers the key
     assert session.is_connected is new_tab
     assert session.running and session.take_pause_reason() is None
-    assert _wait_until(lambda: session.experiment.step > step)  # playing again, same model
+    assert wait_until(lambda: session.experiment.step > step)  # playing again, same model
     session.pause()
 
 

@@ -10,6 +10,7 @@ import pytest
 from dde_app.scheduler import Cancelled, Scheduler, default_max_players, default_workers
 from dde_app.session import PlaygroundSession
 from dde_core.config import Config
+from tests.waiting import wait_until
 
 
 def _take_turns(schedule: Scheduler, owners: int, seconds: float, hold: float = 0.005):
@@ -98,31 +99,22 @@ def _small_config() -> Config:
     return Config(n_samples=600, hidden=(8,), batch_size=128)
 
 
-def _wait_until(condition, seconds: float = 20.0) -> bool:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.02)
-    return False
-
-
 def test_a_queued_session_shows_its_place_and_starts_when_a_slot_frees():
     schedule = Scheduler(1, max_players=1)
     first, second = PlaygroundSession(schedule=schedule), PlaygroundSession(schedule=schedule)
     for session in (first, second):
         session.start(_small_config())
     first.play(5)
-    assert _wait_until(lambda: first.experiment.step > 1)
+    assert wait_until(lambda: first.experiment.step > 1)
     second.play(5)
-    assert _wait_until(lambda: second.place() == 1)
+    assert wait_until(lambda: second.place() == 1)
     time.sleep(0.3)
     assert second.experiment.step == 1  # waits its turn, does not slow the first
     started = time.monotonic()
     first.pause()
     assert time.monotonic() - started < 1.0  # Pause takes effect within a second
     assert first.place() is None
-    assert _wait_until(lambda: second.experiment.step > 1)
+    assert wait_until(lambda: second.experiment.step > 1)
     assert second.place() == 0
     second.pause()
     assert schedule.load() == schedule.load().__class__(1, 0, 0, 0, 0)
@@ -135,7 +127,7 @@ def test_pause_while_queued_leaves_the_queue():
         session.start(_small_config())
     first.play(5)
     second.play(5)
-    assert _wait_until(lambda: second.place() == 1)
+    assert wait_until(lambda: second.place() == 1)
     second.pause()
     assert schedule.load().queued == 0 and second.experiment.step == 1
     first.pause()
@@ -156,7 +148,7 @@ def test_a_long_run_passes_its_turn_on_between_chunks():
         thread = threading.Thread(target=trainer)
         thread.start()
         trainer_waiting.wait(5)
-        _wait_until(lambda: schedule.load().waiting_for_turn == 1, 5)
+        wait_until(lambda: schedule.load().waiting_for_turn == 1, 5)
         turns.pass_on()  # the trainer, waiting, goes first
         order.append("run chunk 2")
     thread.join()
