@@ -17,7 +17,7 @@ from dde_app.drawing import (
     drawing_from_query,
     drawing_to_query,
 )
-from dde_app.live_view import POLL_SECONDS, dde_panel_figure, poll_path
+from dde_app.live_view import POLL_SECONDS, poll_path
 from dde_app.page_tools import SHORTCUTS_TEXT, copy_link_button, keyboard_shortcuts, lecture_style
 from dde_app.playground_state import playground
 from dde_app.session import PlaygroundSession, changed_fields
@@ -453,7 +453,7 @@ def live_panel() -> None:
     waits for training. Paused, it shows the density as a heatmap with values on hover."""
     frame = session.latest_frame
     live_chart(
-        dde_panel_figure(session, frame, as_image=playing),
+        session.panel_figure(frame, as_image=playing),
         key="dde_panel",
         poll=poll_path(session) if playing else None,
         after=frame.step,

@@ -55,8 +55,6 @@ def engine_frame_seconds(spf: int, frames: int) -> dict:
     """Median seconds of each part of a frame, as the app makes and serves it."""
     import plotly.io
 
-    from dde_app.live_view import dde_panel_figure
-
     session = PlaygroundSession()
     experiment = session.start(Config())
     parts = {"train": [], "measure": [], "frame figure": [], "serialise": []}
@@ -67,7 +65,7 @@ def engine_frame_seconds(spf: int, frames: int) -> dict:
         experiment.view = experiment.measure()
         session.frames.add(frame_from_view(experiment.view, experiment.step))
         t2 = time.perf_counter()
-        figure = dde_panel_figure(session, session.latest_frame, as_image=True)
+        figure = session.live_figure(session.latest_frame)
         t3 = time.perf_counter()
         plotly.io.to_json(figure, validate=False)
         t4 = time.perf_counter()

@@ -1,4 +1,7 @@
-"""The live DDE panel's frames, served over plain HTTP (a helper module, not a page).
+"""Live panels' frames, served over plain HTTP (a helper module, not a page).
+
+Any ``LiveTraining`` (dde_app/live_training.py: the Playground's model, the Generate
+page's generators) can be watched this way; it draws its own frames (``live_figure``).
 
 While a model trains, the page does not rerun to show each new frame: a rerun costs
 the browser more than drawing the frame (Streamlit re-renders its element tree), and
@@ -32,7 +35,6 @@ import time
 import weakref
 from dataclasses import dataclass, field
 
-import plotly.graph_objects as go
 import plotly.io
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
@@ -40,10 +42,8 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 from streamlit import config
 
-from dde_app.session import PlaygroundSession
+from dde_app.live_training import LiveTraining
 from dde_core.limits import FRAME_REQUESTS_PER_SECOND
-from dde_viz.animation import Frame
-from dde_viz.figures import density_figure
 
 POLL_SECONDS = 0.1  # how often a playing page asks for a new frame
 
@@ -52,14 +52,12 @@ POLL_SECONDS = 0.1  # how often a playing page asks for a new frame
 class _Registry:
     """Which session a token belongs to, and each session's last served frame (weakly held)."""
 
-    tokens: weakref.WeakKeyDictionary[PlaygroundSession, str] = field(default_factory=weakref.WeakKeyDictionary)
-    sessions: weakref.WeakValueDictionary[str, PlaygroundSession] = field(default_factory=weakref.WeakValueDictionary)
-    served: weakref.WeakKeyDictionary[PlaygroundSession, tuple[Frame, str]] = field(
+    tokens: weakref.WeakKeyDictionary[LiveTraining, str] = field(default_factory=weakref.WeakKeyDictionary)
+    sessions: weakref.WeakValueDictionary[str, LiveTraining] = field(default_factory=weakref.WeakValueDictionary)
+    served: weakref.WeakKeyDictionary[LiveTraining, tuple[object, str]] = field(
         default_factory=weakref.WeakKeyDictionary
     )
-    budgets: weakref.WeakKeyDictionary[PlaygroundSession, RequestBudget] = field(
-        default_factory=weakref.WeakKeyDictionary
-    )
+    budgets: weakref.WeakKeyDictionary[LiveTraining, RequestBudget] = field(default_factory=weakref.WeakKeyDictionary)
     lock: threading.Lock = field(default_factory=threading.Lock)
 
 
@@ -92,7 +90,7 @@ def _current_registry() -> _Registry:
     return getattr(module, "_registry", _registry)
 
 
-def token_for(session: PlaygroundSession) -> str:
+def token_for(session: LiveTraining) -> str:
     """The session's secret token for the frames route (made on first use)."""
     registry = _current_registry()
     with registry.lock:
@@ -104,32 +102,18 @@ def token_for(session: PlaygroundSession) -> str:
         return token
 
 
-def poll_path(session: PlaygroundSession) -> str:
+def poll_path(session: LiveTraining) -> str:
     """The frames route of this session, relative to the app's base URL."""
     return f"live/{token_for(session)}"
 
 
-def dde_panel_figure(session: PlaygroundSession, frame: Frame, as_image: bool) -> go.Figure:
-    """The DDE panel showing ``frame``, on the exact KDE's colour scale.
-
-    ``as_image``: the density as a picture (cheap to redraw, for frames while playing).
-    """
-    return density_figure(
-        frame.as_view(),
-        f"DDE: exp f and ∇f, step {frame.step:,}",
-        session.experiment.zmax,
-        show_scale=False,
-        as_image=as_image,
-    )
-
-
-def _frame_json(session: PlaygroundSession, frame: Frame) -> str:
+def _frame_json(session: LiveTraining, frame: object) -> str:
     """The figure JSON of ``frame``, built once (a session's frames are new objects after
     Reset or a new model, even at a step number seen before)."""
     registry = _current_registry()
     served = registry.served.get(session)
     if served is None or served[0] is not frame:
-        served = (frame, plotly.io.to_json(dde_panel_figure(session, frame, as_image=True), validate=False))
+        served = (frame, plotly.io.to_json(session.live_figure(frame), validate=False))
         registry.served[session] = served
     return served[1]
 
@@ -138,7 +122,7 @@ async def live_frame(request: Request) -> Response:
     """``GET live/{token}?after=<step>``: the newest frame, if newer than ``after``."""
     registry = _current_registry()
     session = registry.sessions.get(request.path_params["token"])
-    if session is None or session.experiment is None:
+    if session is None or not session.has_model:
         return JSONResponse({"error": "This live view has ended: reload the page."}, status_code=404)
     with registry.lock:
         budget = registry.budgets.setdefault(session, RequestBudget())

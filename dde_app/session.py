@@ -1,45 +1,30 @@
 """One person's playground: the experiment, whether it runs, and its captured frames.
 
 Streamlit keeps one ``PlaygroundSession`` per browser session in
-``st.session_state``; nothing here is shared between sessions.
-
-State, training loop and view are kept apart (as in TensorFlow Playground):
-``play`` starts this session's own trainer thread, which calls ``tick`` (one
-chunk of ``steps_per_frame`` steps, then a captured frame) until ``pause``.
-The thread only decides *what* to run: each chunk runs in a turn of the server's
-scheduler (dde_app/scheduler.py), which takes the sessions in turn on a bounded
-pool and queues sessions beyond the number that may play at once (``place``);
-the page only reads ``latest_frame`` a few times a second and draws it, so
-drawing never waits for training and training never waits for the browser.
-The trainer pauses by itself, and records why in ``pause_reason`` for the page
-to say when it is next drawn, when its tab is no longer connected
-(``is_connected``, given by the app: a closed tab, a dropped connection, an ended
-session) or when neither the page nor its live panel has asked for anything
-(``heartbeat``) for ``idle_seconds``. So a closed tab frees its CPU at once, and
-its memory with the session; a client polling a closed tab's frames cannot keep
-its trainer going.
-
-Every method that trains, replaces or reads the model holds the session's
-lock, so two threads (the trainer, a click's rerun) never touch one model at once.
+``st.session_state``; nothing here is shared between sessions. How it trains live
+(its own thread, turns of the server's scheduler, pausing when nobody watches) is
+``LiveTraining``'s (dde_app/live_training.py); here is what a chunk of training
+is (``Experiment.advance``), how the DDE panel is drawn, and the downloads.
 """
 
 from __future__ import annotations
 
 import json
 import tempfile
-import threading
-import time
 from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
+import plotly.graph_objects as go
 
-from dde_app.scheduler import Cancelled, Scheduler, scheduler
+from dde_app.live_training import LiveTraining, streamlit_connection
+from dde_app.scheduler import Scheduler
 from dde_core.errors import InputError
 from dde_core.experiment import Config, Experiment
 from dde_core.limits import TRAINER_IDLE_SECONDS
-from dde_viz.animation import FrameBuffer, frame_from_view, gif_bytes
+from dde_viz.animation import Frame, FrameBuffer, frame_from_view, gif_bytes
+from dde_viz.figures import density_figure
 
 __all__ = ["PlaygroundSession", "changed_fields", "streamlit_connection"]
 
@@ -49,20 +34,7 @@ def changed_fields(old: Config, new: Config) -> list[str]:
     return [name for name, value in old.to_dict().items() if new.to_dict()[name] != value]
 
 
-def streamlit_connection() -> Callable[[], bool] | None:
-    """A function telling whether the calling Streamlit session is still connected (None
-    outside a real server, e.g. in AppTest): a trainer pauses when its tab is gone."""
-    from streamlit.runtime import Runtime
-    from streamlit.runtime.scriptrunner import get_script_run_ctx
-
-    context = get_script_run_ctx()
-    if context is None or not Runtime.exists():
-        return None
-    runtime, session_id = Runtime.instance(), context.session_id
-    return lambda: runtime.is_active_session(session_id)
-
-
-class PlaygroundSession:
+class PlaygroundSession(LiveTraining):
     """State of the playground page for one person."""
 
     def __init__(
@@ -72,117 +44,37 @@ class PlaygroundSession:
         is_connected: Callable[[], bool] | None = None,
         schedule: Scheduler | None = None,
     ):
+        super().__init__(frame_capacity, idle_seconds, is_connected, schedule)
         self.experiment: Experiment | None = None
-        self.frames = FrameBuffer(frame_capacity)
-        self.running = False
         self.extra_metadata: dict = {}
-        self.lock = threading.RLock()
-        self.idle_seconds = idle_seconds
-        self.is_connected = is_connected or (lambda: True)
-        self.schedule = schedule or scheduler()
-        self.last_error: str | None = None
-        self.pause_reason: str | None = None
-        self._last_seen = time.monotonic()
-        self._trainer: threading.Thread | None = None
-        self._lost_connection = False  # paused because its tab went away: play on return
-        self.steps_per_frame = 30  # until Play says otherwise
-
-    # -- the trainer thread ---------------------------------------------------------------
-    def play(self, steps_per_frame: int) -> None:
-        """Train in the background, ``steps_per_frame`` steps per captured frame."""
-        if self.experiment is None:
-            raise InputError("There is no model to train yet.")
-        self.steps_per_frame = int(steps_per_frame)
-        self.heartbeat()
-        if self.running and self._trainer is not None and self._trainer.is_alive():
-            return  # already playing (a click delivered twice)
-        self.pause()  # a trainer that is still ending its last chunk ends first
-        self.last_error = None
-        self.pause_reason = None
-        self._lost_connection = False
-        self.running = True
-        self._trainer = threading.Thread(target=self._train, name="dde-trainer", daemon=True)
-        self._trainer.start()
-
-    def pause(self) -> None:
-        """Stop training after the current chunk; returns once the trainer has stopped."""
-        self.running = False
-        trainer = self._trainer
-        if trainer is not None and trainer is not threading.current_thread():
-            trainer.join(timeout=30)
-
-    def reconnect(self, is_connected: Callable[[], bool] | None = None) -> None:
-        """The person is back (a reload, or a dropped connection restored): follow their
-        new tab (``is_connected``), and play again if training paused when the tab went away."""
-        if is_connected is not None:
-            self.is_connected = is_connected
-        if self._lost_connection and self.is_connected() and self.experiment is not None:
-            self._lost_connection = False
-            self.play(self.steps_per_frame)
-
-    def heartbeat(self) -> None:
-        """Called by the page whenever it draws: the person is still watching."""
-        self._last_seen = time.monotonic()
-
-    def place(self) -> int | None:
-        """0 while training; k ≥ 1 while waiting for a playing slot with k − 1 sessions
-        ahead; None when not playing."""
-        return self.schedule.place(self) if self.running else None
-
-    def _train(self) -> None:
-        self.schedule.join_players(self)
-        try:
-            self.schedule.wait_to_play(self, is_cancelled=self._should_stop)
-            while not self._should_stop():
-                self.tick(self.steps_per_frame, is_cancelled=self._should_stop)
-        except Cancelled:
-            pass
-        except Exception as error:  # noqa: BLE001  any failure ends training, and is shown
-            self.last_error = (
-                str(error)
-                if isinstance(error, ValueError)
-                else (f"an internal error ({type(error).__name__}: {error}); please report it")
-            )
-        finally:
-            self.running = False
-            self.schedule.leave_players(self)
-
-    def _should_stop(self) -> bool:
-        """True once paused, or once there is a reason to pause (then kept in ``pause_reason``)."""
-        if not self.running:
-            return True
-        reason = self._reason_to_pause()
-        if reason:
-            self.pause_reason = reason
-            self.running = False  # nobody is watching: stop using the CPU
-        return reason is not None
-
-    def _reason_to_pause(self) -> str | None:
-        """Why the trainer should pause now, in words for the person (None: keep training)."""
-        step = self.experiment.step if self.experiment is not None else 0
-        if not self.is_connected():
-            self._lost_connection = True
-            return (
-                f"Training paused at step {step:,} because this tab lost its connection to the "
-                "server. Press Play to continue."
-            )
-        idle = time.monotonic() - self._last_seen
-        if idle > self.idle_seconds:
-            return (
-                f"Training paused at step {step:,}: nothing on this page was seen for "
-                f"{idle:.0f} s, so the CPU was freed for others. Press Play to continue."
-            )
-        return None
-
-    def take_pause_reason(self) -> str | None:
-        """Why the trainer paused by itself, once (the page shows it, then it is gone)."""
-        reason, self.pause_reason = self.pause_reason, None
-        return reason
 
     @property
-    def latest_frame(self):
-        """The newest captured frame (step and what the DDE panel shows), without waiting."""
-        return self.frames.frames[-1]
+    def has_model(self) -> bool:
+        return self.experiment is not None
+
+    @property
+    def step(self) -> int:
+        return self.experiment.step if self.experiment is not None else 0
+
+    def _advance(self, steps: int) -> Frame:
+        view = self.experiment.advance(steps)
+        return frame_from_view(view, self.experiment.step)
+
+    def panel_figure(self, frame: Frame, as_image: bool = False) -> go.Figure:
+        """The DDE panel showing ``frame``, on the exact KDE's colour scale.
+
+        ``as_image``: the density as a picture (cheap to redraw, for frames while playing).
+        """
+        return density_figure(
+            frame.as_view(),
+            f"DDE: exp f and ∇f, step {frame.step:,}",
+            self.experiment.zmax,
+            show_scale=False,
+            as_image=as_image,
+        )
+
+    def live_figure(self, frame: Frame) -> go.Figure:
+        return self.panel_figure(frame, as_image=True)
 
     def start(self, config: Config, points: np.ndarray | None = None, metadata: dict | None = None) -> Experiment:
         """Build a fresh model for ``config`` (raises ValueError, leaving the old one, on bad input)."""
@@ -204,19 +96,6 @@ class PlaygroundSession:
         if self.experiment is None:
             raise InputError("There is no model to reset yet.")
         return self.start(self.experiment.config, self.experiment.points, self.extra_metadata)
-
-    def tick(self, steps: int, is_cancelled: Callable[[], bool] = lambda: False) -> None:
-        """Train ``steps`` steps in the next turn of the scheduler and capture the frame;
-        stops running if training fails. Raises ``Cancelled`` if ``is_cancelled()`` while waiting."""
-        with self.schedule.turn(is_cancelled), self.lock:
-            if self.experiment is None:
-                raise InputError("There is no model yet.")
-            try:
-                view = self.experiment.advance(steps)
-            except ValueError:
-                self.running = False
-                raise
-            self.frames.add(frame_from_view(view, self.experiment.step))
 
     def metrics(self) -> dict:
         """Settings, latest measurements and the whole record, read under the lock

@@ -33,6 +33,7 @@ from .test_playground_browser import (  # the module also skips everything when 
     step_value,
     upload,
     wait_for_chart,
+    wait_for_new_density,
     wait_for_step,
 )
 
@@ -57,6 +58,7 @@ TOUR_PAIRS = {
 assert set(zip(("Playground",) + TOUR[:-1], TOUR, strict=True)) == TOUR_PAIRS and len(TOUR_PAIRS) == 6
 
 DISTRIBUTION = "8gaussians"  # not the default (2spirals)
+KDE_TITLE = "Target: exact KDE"
 SAMPLER = "MALA"  # not the default (ULA)
 LOOPBACK = {"127.0.0.1", "localhost", "::1", "[::1]"}
 
@@ -142,7 +144,10 @@ def test_page_tour_keeps_each_pages_state(page, app_url, artifacts, training):
     assert_clean(page, "Playground, first load")
 
     # Playground: another distribution and a few steps.
+    wait_for_chart(page, KDE_TITLE, BUILD_MS)
+    spirals_kde = chart(page, KDE_TITLE)["density"]
     choose(page, "Distribution", DISTRIBUTION)
+    wait_for_new_density(page, KDE_TITLE, spirals_kde)  # the new model and its KDE are drawn
     wait_for_chart(page, DDE_TITLE, BUILD_MS)
     wait_idle(page, BUILD_MS)
     expect(page.get_by_text("You changed")).to_have_count(0)  # step 1: rebuilt at once, no question

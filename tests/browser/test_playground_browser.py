@@ -84,6 +84,17 @@ def wait_for_chart(page: Page, title_part: str, timeout_ms: int = BUILD_MS) -> N
     )
 
 
+def wait_for_new_density(page: Page, title_part: str, before: str, timeout_ms: int = BUILD_MS) -> None:
+    """Wait until the chart titled …``title_part``… draws another density than ``before`` (its
+    ``chart()["density"]``): proof that the rerun a control started has run, which waiting for
+    the app to be idle is not (the click's rerun may not have begun yet)."""
+    page.wait_for_function(
+        f"""([part, before]) => ({_CHARTS_JS})().some(c => c.title.includes(part) && c.density !== before)""",
+        arg=[title_part, before],
+        timeout=timeout_ms,
+    )
+
+
 def wait_for_step(page: Page, predicate_js: str, timeout_ms: int = 30_000) -> None:
     """Wait until the Step metric's value (a number, as `step`) satisfies ``predicate_js``."""
     page.wait_for_function(

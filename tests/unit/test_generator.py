@@ -105,7 +105,11 @@ def test_with_exact_kdes_a_generator_recovers_a_gaussians_mean_and_covariance():
 def test_same_seed_same_result_and_both_methods_start_from_the_same_generator(data, data_dde):
     first = dde_generator(data_dde, seed=3).partial_fit(data, steps=15)
     second = dde_generator(data_dde, seed=3).partial_fit(data, steps=15)
-    np.testing.assert_array_equal(first.sample(200), second.sample(200))
+    # TensorFlow's multithreaded CPU sums may add in another order from run to run: equal to
+    # float32 round-off grown over 15 adversarial-free steps, far below a change of seed
+    np.testing.assert_allclose(first.sample(200), second.sample(200), atol=2e-3)
+    other_seed = dde_generator(data_dde, seed=4).partial_fit(data, steps=15)
+    assert np.abs(other_seed.sample(200) - first.sample(200)).max() > 0.1
 
     # critic steps alone leave the generator as initialised: the same for both methods
     gan = GAN(seed=3, **TINY).partial_fit(data, steps=2, part="discriminator")
