@@ -8,8 +8,10 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dde_app import widget_state
+from dde_app import page_defaults, widget_state
 from dde_app.charts import chart
+from dde_app.scheduler import scheduler
+from dde_app.shared_models import shared_experiment, shared_results
 from dde_app.widget_state import KEEP
 from dde_core import datasets
 from dde_core.comparison import (
@@ -52,18 +54,22 @@ QUALITY_COLUMNS = {  # label -> SampleQuality field
 }
 LADDER_STEPS = 1000  # training steps of each extra DDE of an annealing ladder
 SECOND_ORDER_BATCH = 512  # the second-order network's batch (its steps cost about 3.5 DDE steps each)
+# Before any click the page shows page_defaults.SAMPLING_MODEL, trained once per server and
+# shared by all sessions (read-only), with page_defaults.SAMPLING_RUN on it.
+DEFAULT_SOURCE = "The default model (shared)"
+DEFAULT_MODEL, DEFAULT_RUN = page_defaults.SAMPLING_MODEL, page_defaults.SAMPLING_RUN
 state = st.session_state
 widget_state.remember(
     {
-        "sampling_dist": "2spirals",
-        "sampling_sigma": 0.2,
-        "sampling_steps": 1500,
-        "sampling_sampler": SAMPLERS[0],
-        "sampling_tau": 2e-3,
-        "sampling_n_steps": 300,
-        "sampling_chains": 1000,
+        "sampling_dist": DEFAULT_MODEL.dataset,
+        "sampling_sigma": DEFAULT_MODEL.sigma,
+        "sampling_steps": DEFAULT_MODEL.steps,
+        "sampling_sampler": DEFAULT_RUN["sampler"],
+        "sampling_tau": DEFAULT_RUN["step_size"],
+        "sampling_n_steps": DEFAULT_RUN["n_steps"],
+        "sampling_chains": DEFAULT_RUN["n_chains"],
         "sampling_init": INITIALISATIONS[0],
-        "sampling_seed": 0,
+        "sampling_seed": DEFAULT_RUN["seed"],
         "sampling_levels": 4,
         "sampling_hessian": HESSIAN_SOURCES[0],
         "sampling_second_order_steps": 1000,
@@ -106,12 +112,13 @@ def train_here() -> None:
             bar = st.progress(0.0, "Training…")
             try:
                 experiment = Experiment(Config(dataset=dist, sigma=float(sigma), steps=int(steps)))
-                run_in_chunks(
-                    experiment.advance,
-                    int(steps) - experiment.step,
-                    100,
-                    lambda done, total: bar.progress(experiment.step / steps, f"Training… step {experiment.step:,}"),
-                )
+                with scheduler().taking_turns() as turns:  # a fair share of the CPU (dde_app/scheduler.py)
+
+                    def chunk_done(done: int, total: int) -> None:
+                        bar.progress(experiment.step / steps, f"Training… step {experiment.step:,}")
+                        turns.pass_on()
+
+                    run_in_chunks(experiment.advance, int(steps) - experiment.step, 100, chunk_done)
             except InputError as error:
                 st.error(f"Could not train: {error}")
                 return
@@ -120,23 +127,36 @@ def train_here() -> None:
             st.rerun()
 
 
+def default_experiment() -> Experiment:
+    """The shared default model: the first visitor of the server trains it, with a progress bar."""
+    bar = st.progress(0.0, "Training the default model (once for everyone who opens this page)…")
+    experiment = shared_experiment(
+        DEFAULT_MODEL, lambda done: bar.progress(done, f"Training the default model… {done:.0%}")
+    )
+    bar.empty()
+    return experiment
+
+
 from_playground = playground_experiment()
-sources = (["The playground's model"] if from_playground else []) + ["A model trained here"]
+sources = (["The playground's model"] if from_playground else []) + [DEFAULT_SOURCE, "A model trained here"]
 if state.get("sampling_source") not in sources:
     state.sampling_source = sources[0]
 source = st.radio("Model", sources, horizontal=True, key="sampling_source", persist_state=KEEP)
 if source == "A model trained here":
     train_here()
     experiment = state.get("sampling_experiment")
+elif source == DEFAULT_SOURCE:
+    experiment = default_experiment()
 else:
     experiment = from_playground
 if experiment is None:
-    st.info("Train a model here, or train one on the Playground page first.")
+    st.info("Train a model here, or choose another model above.")
     st.stop()
 config = experiment.config
 st.caption(
     f"Model: DDE on {config.dataset}, σ = {config.sigma:g}, {experiment.step:,} training steps, "
-    f"{len(experiment.points):,} training points, on {experiment.model.device_}."
+    f"{len(experiment.points):,} training points, on {experiment.model.device_}"
+    + (" (shared by everyone: read-only)." if source == DEFAULT_SOURCE else ".")
 )
 
 # ---- sampler settings --------------------------------------------------------------------
@@ -275,31 +295,58 @@ def refusal(seconds: float) -> str | None:
 
 def run() -> None:
     """Run both samplers chunk by chunk, saving after every chunk so a stop keeps the draws;
-    stops at the time budget, keeping what was drawn."""
+    stops at the time budget, keeping what was drawn. Takes its turns on the server's
+    scheduler between chunks, as training does."""
     state.pop("sampling_runs", None)
     try:
         models = ladder_models() if sampler == "Annealed Langevin" else experiment.model
         bar = st.progress(0.0, "Sampling…")
         started = time.monotonic()
         second = second_order_network()
-        for runs in run_side_by_side(models, experiment.kde, experiment.points, settings, second_order=second):
-            state.sampling_runs = (settings, runs)
-            done = runs["DDE"].steps_done
-            total = settings.total_steps
-            bar.progress(min(done / total, 1.0), f"Sampling… {done:,} / {total:,} steps")
-            if time.monotonic() - started > RUN_BUDGET_SECONDS and done < total:
-                for run in runs.values():
-                    run.stopped_early = True
-                st.warning(f"Stopped at the {RUN_BUDGET_SECONDS:.0f} s limit per run.")
-                break
-        else:
-            if sampler != "Annealed Langevin":
-                previous = state.get("sampling_speed", REFERENCE_SPEED)
-                state.sampling_speed = measured_speed(settings, runs, len(experiment.points), previous)
+        with scheduler().taking_turns() as turns:
+            for runs in run_side_by_side(models, experiment.kde, experiment.points, settings, second_order=second):
+                state.sampling_runs = (settings, runs)
+                done = runs["DDE"].steps_done
+                total = settings.total_steps
+                bar.progress(min(done / total, 1.0), f"Sampling… {done:,} / {total:,} steps")
+                if time.monotonic() - started > RUN_BUDGET_SECONDS and done < total:
+                    for run in runs.values():
+                        run.stopped_early = True
+                    st.warning(f"Stopped at the {RUN_BUDGET_SECONDS:.0f} s limit per run.")
+                    break
+                turns.pass_on()
+            else:
+                if sampler != "Annealed Langevin":
+                    previous = state.get("sampling_speed", REFERENCE_SPEED)
+                    state.sampling_speed = measured_speed(settings, runs, len(experiment.points), previous)
         bar.empty()
     except InputError as error:
         st.error(f"Could not sample: {error}")
 
+
+def default_run() -> None:
+    """The default sampler run on the default model, made once per server and shown to every
+    session that has not run its own (so the page never opens empty)."""
+
+    def sample(report) -> dict:
+        with scheduler().taking_turns() as turns:
+            for runs in run_side_by_side(experiment.model, experiment.kde, experiment.points, settings):
+                report(runs["DDE"].steps_done / settings.total_steps)
+                turns.pass_on()
+        return runs
+
+    bar = st.progress(0.0, "Running the default sampler (once for everyone)…")
+    runs = shared_results().get(("sampling-run", DEFAULT_MODEL, settings), sample, bar.progress)
+    bar.empty()
+    state.sampling_runs = (settings, runs)
+
+
+if (
+    source == DEFAULT_SOURCE
+    and "sampling_runs" not in state
+    and settings == SamplerSettings(init=INITIALISATIONS[0], box=box, **DEFAULT_RUN)
+):
+    default_run()
 
 seconds = estimate()
 too_costly = refusal(seconds)

@@ -15,9 +15,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable, Hashable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-__all__ = ["SharedResults", "shared_results"]
+from dde_app.scheduler import scheduler
+
+if TYPE_CHECKING:
+    from dde_core.config import Config
+    from dde_core.experiment import Experiment
+
+__all__ = ["SharedResults", "shared_results", "shared_experiment", "TRAINING_CHUNK"]
 
 Progress = Callable[[float], None]  # fraction done, 0..1
 WAIT_SLICE_SECONDS = 0.1
@@ -94,3 +100,30 @@ def shared_results() -> SharedResults:
         if _shared is None:
             _shared = SharedResults()
         return _shared
+
+
+TRAINING_CHUNK = 100  # training steps between progress reports (and turns passed on)
+
+
+def shared_experiment(config: Config, progress: Progress | None = None) -> Experiment:
+    """The DDE of ``config`` (default data) trained to ``config.steps`` steps, once per server.
+
+    Read-only for its users. It trains in turns of the server's scheduler (passing its turn
+    on every ``TRAINING_CHUNK`` steps), so a class opening the page at once does not stall
+    the others; ``progress(fraction)`` as in ``SharedResults.get``.
+    """
+    from dde_core.experiment import Experiment
+    from dde_core.training import run_in_chunks
+
+    def train(report: Progress) -> Experiment:
+        experiment = Experiment(config)
+        with scheduler().taking_turns() as turns:
+
+            def chunk_done(done: int, total: int) -> None:
+                report(done / total)
+                turns.pass_on()
+
+            run_in_chunks(experiment.advance, config.steps - experiment.step, TRAINING_CHUNK, chunk_done)
+        return experiment
+
+    return shared_results().get(("experiment", config), train, progress)

@@ -6,6 +6,8 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dde_app import page_defaults
+from dde_app.shared_models import shared_results
 from dde_core.comparison import SamplerSettings, initial_points, quality_table, run_side_by_side
 from dde_core.experiment import Config, Experiment
 
@@ -16,11 +18,34 @@ PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "sampling.py")
 def trained_page():
     at = AppTest.from_file(PAGE, default_timeout=300).run()
     assert not at.exception
+    at.radio(key="sampling_source").set_value("A model trained here").run()
     assert "Train a model here" in [b.label for b in at.button]
     at.number_input(key="sampling_steps").set_value(200)
-    at.button[0].click().run()
+    next(b for b in at.button if b.label == "Train a model here").click().run()
     assert not at.exception and not at.error
+    assert "200 training steps" in at.caption[0].value
     return at
+
+
+def test_first_visit_shows_the_shared_default_model_and_run_and_two_sessions_compute_them_once():
+    shared = shared_results()
+    before = shared.computed
+    first = AppTest.from_file(PAGE, default_timeout=300).run()
+    assert not first.exception and not first.error
+    assert first.radio(key="sampling_source").value == "The default model (shared)"
+    model = page_defaults.SAMPLING_MODEL
+    assert f"DDE on {model.dataset}, σ = {model.sigma:g}, {model.steps:,} training steps" in first.caption[0].value
+    assert "read-only" in first.caption[0].value
+    table = first.dataframe[0].value  # the default run, without a click
+    assert list(table["model"]) == ["DDE", "KDE"] and (table["steps"] == page_defaults.SAMPLING_RUN["n_steps"]).all()
+    made = shared.computed - before  # the model and the run: 2, or 0 if an earlier test made them
+    assert made in (0, 2)
+    second = AppTest.from_file(PAGE, default_timeout=300).run()
+    assert not second.exception and shared.computed - before == made  # the second session computes nothing
+    assert second.dataframe[0].value.equals(table)
+    # changing a sampler setting keeps showing that run (with its own settings) and computes nothing
+    second.number_input(key="sampling_chains").set_value(300).run()
+    assert second.dataframe[0].value.equals(table) and shared.computed - before == made
 
 
 def run_samplers(at: AppTest, sampler: str, n_steps: int, **numbers) -> AppTest:
