@@ -99,6 +99,16 @@ class GenerationReference:
 
         return GaussianKDE(check_sigma(self.sigma)).fit(points).log_density(self.grid.points)
 
+    def data_density(self) -> np.ndarray | None:
+        """KDE_σ of the training data on the grid, normalised on it (n, n), probability per
+        unit area, rows along y (None without a grid): what the generated density should become."""
+        if self._log_data_kde is None:
+            return None
+        from .normalization import log_z_grid
+
+        log_p = self.grid.reshape(self._log_data_kde)
+        return np.exp(log_p - log_z_grid(log_p, self.grid))
+
     def measure(self, samples: np.ndarray, seed: int = 0) -> dict[str, float]:
         """Every measure of ``samples`` (n, d) that this reference allows, by name (see
         ``METRIC_LABELS``); samples with non-finite coordinates are left out."""

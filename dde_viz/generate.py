@@ -5,37 +5,60 @@
 (2) ``critic_figure``: what the generator is pushed by, on a grid: the sample DDE's density
     (the project's density colour scale) or the GAN discriminator's D(x) (0 to 1);
 (3) ``metric_curves_figure``: the measures of ``dde_core.generation_metrics`` over steps,
-    one panel per measure, one line per method.
+    one panel per measure, one line per method;
+(4) ``generation_panels_figure``: (1) and (2) of every method of one captured
+    ``GenerationFrame`` in one figure (a row per method), what the page's live panel draws;
+    ``gif_bytes`` the captured frames as an animated GIF (Pillow, no browser).
 
 Same look as ``figures``: its style, square data-unit axes and subsampling.
 """
 
 from __future__ import annotations
 
+import base64
+import functools
+import io
 from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
+import plotly.colors
 import plotly.graph_objects as go
+from PIL import Image, ImageDraw
 
 from dde_core.generation_metrics import METRIC_LABELS, MetricCurves
 from dde_core.grid import Grid
 from dde_viz.figures import (
     DATA_COLOR,
     DENSITY_COLORSCALE,
+    TITLE_FONT,
     _figure,
     _square_layout,
     _subsample,
     app_style,
+    density_rgb,
 )
 
-__all__ = ["generated_figure", "critic_figure", "metric_curves_figure", "METHOD_COLORS"]
+__all__ = [
+    "generated_figure",
+    "critic_figure",
+    "metric_curves_figure",
+    "METHOD_COLORS",
+    "MethodFrame",
+    "GenerationFrame",
+    "generation_panels_figure",
+    "gif_bytes",
+]
 
 SAMPLE_COLOR = "#d62728"
 PUSH_COLOR = "rgba(40, 40, 40, 0.6)"
 METHOD_COLORS = {"DDE generator": "#d62728", "GAN": "#1f77b4"}  # one colour per method, every chart
 MAX_PUSHES_SHOWN = 1000
+MAX_POINTS_DATA = 4000  # data points drawn in a still panel (figures.MAX_POINTS_SHOWN)
 PUSH_LENGTH = 0.06  # the longest pushes (95th percentile and above) span this share of the box's width
 DISCRIMINATOR_COLORSCALE = "RdBu_r"  # blue: "generated", red: "data" (D = 0.5 white)
+CRITIC_KINDS = ("sample_dde", "discriminator")
+LIVE_DATA_POINTS = 800  # data points drawn in each live frame (the rest add bytes, not information)
 
 
 def _push_segments(tails: np.ndarray, vectors: np.ndarray, longest: float) -> tuple[np.ndarray, np.ndarray]:
@@ -55,9 +78,13 @@ def _push_segments(tails: np.ndarray, vectors: np.ndarray, longest: float) -> tu
     return segments[:, 0], segments[:, 1]
 
 
-def _scatter(points: np.ndarray, name: str, color: str, size: float, opacity: float) -> dict:
+def _scatter(
+    points: np.ndarray, name: str, color: str, size: float, opacity: float, axes: tuple[str, str] = ("x", "y")
+) -> dict:
     shown = _subsample(points[np.isfinite(points).all(axis=1)])
     return {
+        "xaxis": axes[0],
+        "yaxis": axes[1],
         "type": "scattergl",
         "x": shown[:, 0],
         "y": shown[:, 1],
@@ -68,18 +95,12 @@ def _scatter(points: np.ndarray, name: str, color: str, size: float, opacity: fl
     }
 
 
-def generated_figure(
-    data: np.ndarray,
-    samples: np.ndarray,
-    push: np.ndarray | None,
-    grid: Grid,
-    title: str,
-    height: int = 430,
-) -> go.Figure:
-    """Data (n, 2), generated samples (m, 2) on top and, if given, each sample's push (m, 2)
-    as a segment from the sample (the first ``MAX_PUSHES_SHOWN`` samples get one)."""
+def _generated_traces(
+    data: np.ndarray, samples: np.ndarray, push: np.ndarray | None, grid: Grid, axes: tuple[str, str] = ("x", "y")
+) -> list[dict]:
+    """Data, the pushes of the first ``MAX_PUSHES_SHOWN`` samples as segments, the samples."""
     samples = np.asarray(samples, np.float64)
-    traces = [_scatter(np.asarray(data, np.float64), "data", DATA_COLOR, 3, 0.25)]
+    traces = [_scatter(np.asarray(data, np.float64), "data", DATA_COLOR, 3, 0.25, axes)]
     if push is not None:
         count = min(len(samples), MAX_PUSHES_SHOWN)
         longest = PUSH_LENGTH * (grid.x_range[1] - grid.x_range[0])
@@ -93,11 +114,48 @@ def generated_figure(
                 "name": "push",
                 "hoverinfo": "skip",
                 "line": {"color": PUSH_COLOR, "width": 1},
+                "xaxis": axes[0],
+                "yaxis": axes[1],
             }
         )
-    traces.append(_scatter(samples, "generated", SAMPLE_COLOR, 4, 0.8))
+    traces.append(_scatter(samples, "generated", SAMPLE_COLOR, 4, 0.8, axes))
+    return traces
+
+
+def generated_figure(
+    data: np.ndarray,
+    samples: np.ndarray,
+    push: np.ndarray | None,
+    grid: Grid,
+    title: str,
+    height: int = 430,
+) -> go.Figure:
+    """Data (n, 2), generated samples (m, 2) on top and, if given, each sample's push (m, 2)
+    as a segment from the sample (the first ``MAX_PUSHES_SHOWN`` samples get one)."""
     legend = {"showlegend": True, "legend": {"orientation": "h", "y": -0.12}}
-    return _figure(traces, _square_layout(grid, title, height, **legend))
+    return _figure(_generated_traces(data, samples, push, grid), _square_layout(grid, title, height, **legend))
+
+
+def _critic_trace(grid: Grid, values: np.ndarray, kind: str, zmax: float | None, axes=("x", "y"), scale=True) -> dict:
+    """The critic on the grid as a heatmap trace (see ``critic_figure``)."""
+    if kind not in CRITIC_KINDS:
+        raise ValueError(f"kind must be 'sample_dde' or 'discriminator', got {kind!r}.")
+    values = np.asarray(values, np.float32)
+    density = kind == "sample_dde"
+    return {
+        "type": "heatmap",
+        "x": grid.xs,
+        "y": grid.ys,
+        "z": values,
+        "zmin": 0.0,
+        "zmax": (float(values.max()) if zmax is None else zmax) if density else 1.0,
+        "colorscale": DENSITY_COLORSCALE if density else DISCRIMINATOR_COLORSCALE,
+        "showscale": scale,
+        "colorbar": {"title": {"text": "q(x)" if density else "D(x)", "side": "right"}, "thickness": 12, "len": 0.8},
+        "hovertemplate": "x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>%{z:.3g}<extra></extra>",
+        "xaxis": axes[0],
+        "yaxis": axes[1],
+    }
 
 
 def critic_figure(grid: Grid, values: np.ndarray, kind: str, title: str, zmax: float | None = None, height: int = 430):
@@ -107,22 +165,7 @@ def critic_figure(grid: Grid, values: np.ndarray, kind: str, title: str, zmax: f
     scale, 0 to ``zmax`` (default: its maximum); kind "discriminator": D(x) from 0 to 1,
     white where the discriminator cannot tell (D = 0.5).
     """
-    if kind not in ("sample_dde", "discriminator"):
-        raise ValueError(f"kind must be 'sample_dde' or 'discriminator', got {kind!r}.")
-    values = np.asarray(values, np.float32)
-    density = kind == "sample_dde"
-    trace = {
-        "type": "heatmap",
-        "x": grid.xs,
-        "y": grid.ys,
-        "z": values,
-        "zmin": 0.0,
-        "zmax": (float(values.max()) if zmax is None else zmax) if density else 1.0,
-        "colorscale": DENSITY_COLORSCALE if density else DISCRIMINATOR_COLORSCALE,
-        "colorbar": {"title": {"text": "q(x)" if density else "D(x)", "side": "right"}, "thickness": 12, "len": 0.8},
-        "hovertemplate": "x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>%{z:.3g}<extra></extra>",
-    }
-    return _figure([trace], _square_layout(grid, title, height))
+    return _figure([_critic_trace(grid, values, kind, zmax)], _square_layout(grid, title, height))
 
 
 def _grid_domains(
@@ -209,3 +252,206 @@ def metric_curves_figure(
             }
         )
     return _figure(traces, layout)
+
+
+# ---- captured frames, the live panels and the GIF ------------------------------------------------
+
+
+@dataclass(frozen=True)
+class MethodFrame:
+    """What one method showed at a captured frame (small: float32/float16 arrays).
+
+    samples (m, 2) generated points g(z) of fixed latent draws; push (m, 2) or None (not
+    defined yet, e.g. while the data DDE trains); critic (n, n) on the frame's grid, of
+    ``critic_kind`` ("sample_dde": a density, "discriminator": D(x)); critic_title says what
+    it is; metrics the latest measures (``generation_metrics.METRIC_LABELS`` names).
+    """
+
+    samples: np.ndarray
+    push: np.ndarray | None
+    critic: np.ndarray
+    critic_kind: str
+    critic_title: str
+    metrics: Mapping[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class GenerationFrame:
+    """One captured frame of a generation run: ``step`` counts every training step taken
+    (data DDE, critic and generator steps: it only grows, as the frames route needs);
+    ``generator_step`` the generator steps; ``phase`` what the frame shows in words; one
+    ``MethodFrame`` per method label (``METHOD_COLORS`` keys)."""
+
+    step: int
+    generator_step: int
+    phase: str
+    methods: Mapping[str, MethodFrame]
+
+
+@functools.lru_cache(maxsize=4)
+def _colour_table(scale: str) -> np.ndarray:
+    """(256, 3) uint8 colours of a Plotly colour scale, from its low end to its high end."""
+    colours = plotly.colors.sample_colorscale(plotly.colors.get_colorscale(scale), np.linspace(0, 1, 256))
+    return np.array([plotly.colors.unlabel_rgb(colour) for colour in colours]).round().astype(np.uint8)
+
+
+def critic_rgb(values: np.ndarray, kind: str, zmax: float) -> np.ndarray:
+    """Colours (n, n, 3) uint8, image rows top-down, of the critic as ``critic_figure`` colours it."""
+    if kind == "sample_dde":
+        return density_rgb(values, zmax)
+    scaled = np.clip(np.nan_to_num(np.asarray(values, np.float64), nan=0.5), 0.0, 1.0)
+    return _colour_table(DISCRIMINATOR_COLORSCALE)[np.round(scaled * 255).astype(np.int64)][::-1]
+
+
+def _picture(rgb: np.ndarray, grid: Grid, axes: tuple[str, str], upscale: int = 4) -> dict:
+    """An (n, n, 3) picture as one layout image covering the grid's box (cheap to redraw)."""
+    buffer = io.BytesIO()
+    Image.fromarray(rgb.repeat(upscale, axis=0).repeat(upscale, axis=1), "RGB").save(
+        buffer, format="PNG", compress_level=1
+    )
+    return {
+        "source": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(),
+        "xref": axes[0],
+        "yref": axes[1],
+        "x": grid.x_range[0],
+        "y": grid.y_range[1],
+        "sizex": grid.x_range[1] - grid.x_range[0],
+        "sizey": grid.y_range[1] - grid.y_range[0],
+        "sizing": "stretch",
+        "layer": "below",
+    }
+
+
+def generation_panels_figure(
+    frame: GenerationFrame,
+    data: np.ndarray,
+    grid: Grid,
+    zmax: float,
+    title: str,
+    as_image: bool = False,
+    row_height: int = 400,
+) -> go.Figure:
+    """A row per method of ``frame``: (1) data, generated samples and their pushes; (2) the
+    critic on the grid (density colours up to ``zmax``; D(x) from 0 to 1).
+
+    ``as_image``: each critic as a picture, not a heatmap (same look, several times cheaper
+    to redraw: for the live panel; no values on hover); fewer data points are drawn.
+    """
+    data = _subsample(np.asarray(data, np.float64), LIVE_DATA_POINTS if as_image else MAX_POINTS_DATA)
+    rows = list(frame.methods.items())
+    domains = _grid_domains(2 * len(rows), 2, gap=0.1, row_gap=0.12)
+    traces, images, titles = [], [], []
+    layout = {
+        **app_style(),
+        "title": {"text": title, "x": 0.01, "font": dict(TITLE_FONT)},
+        "height": row_height * len(rows) + 40,
+        "margin": {"l": 40, "r": 20, "t": 70, "b": 30},
+        "uirevision": "keep-zoom",
+        "showlegend": False,
+    }
+    for row, (label, method) in enumerate(rows):
+        for column in range(2):
+            index = 2 * row + column
+            suffix = "" if index == 0 else str(index + 1)
+            axes = (f"x{suffix}", f"y{suffix}")
+            x_domain, y_domain = domains[index]
+            layout[f"xaxis{suffix}"] = {
+                "domain": list(x_domain),
+                "anchor": axes[1],
+                "range": list(grid.x_range),
+                "constrain": "domain",
+                "showgrid": not (as_image and column == 1),
+            }
+            layout[f"yaxis{suffix}"] = {
+                "domain": list(y_domain),
+                "anchor": axes[0],
+                "range": list(grid.y_range),
+                "scaleanchor": axes[0],
+                "scaleratio": 1,
+                "constrain": "domain",
+                "showgrid": not (as_image and column == 1),
+            }
+        push_word = "push ∇log D" if method.critic_kind == "discriminator" else "push ∇f_data − ∇f_gen"
+        titles.append(
+            (label + (f": samples and their {push_word}" if method.push is not None else ": samples"), domains[2 * row])
+        )
+        titles.append((f"{label}: {method.critic_title}", domains[2 * row + 1]))
+        traces += _generated_traces(data, method.samples, method.push, grid, _axes_of(2 * row))
+        critic_axes = _axes_of(2 * row + 1)
+        if as_image:
+            images.append(_picture(critic_rgb(method.critic, method.critic_kind, zmax), grid, critic_axes))
+        else:
+            traces.append(_critic_trace(grid, method.critic, method.critic_kind, zmax, critic_axes, scale=False))
+    layout["images"] = images
+    layout["annotations"] = [
+        {
+            "text": text,
+            "x": sum(x_domain) / 2,
+            "y": y_domain[1],
+            "xref": "paper",
+            "yref": "paper",
+            "xanchor": "center",
+            "yanchor": "bottom",
+            "showarrow": False,
+            "font": {"size": 13},
+        }
+        for text, (x_domain, y_domain) in titles
+    ]
+    return _figure(traces, layout)
+
+
+def _axes_of(index: int) -> tuple[str, str]:
+    suffix = "" if index == 0 else str(index + 1)
+    return f"x{suffix}", f"y{suffix}"
+
+
+def _render_method(
+    method: MethodFrame, data: np.ndarray, grid: Grid, zmax: float, label: str, step_text: str, size: int
+) -> Image.Image:
+    """One method of a frame as a picture: the critic behind, the data, the samples and pushes."""
+    image = Image.fromarray(critic_rgb(method.critic, method.critic_kind, zmax), "RGB").resize(
+        (size, size), Image.BILINEAR
+    )
+    draw = ImageDraw.Draw(image)
+    width, height = grid.x_range[1] - grid.x_range[0], grid.y_range[1] - grid.y_range[0]
+
+    def pixels(points: np.ndarray) -> np.ndarray:
+        return np.column_stack(
+            [(points[:, 0] - grid.x_range[0]) / width * size, (grid.y_range[1] - points[:, 1]) / height * size]
+        )
+
+    for x, y in pixels(_subsample(np.asarray(data, np.float64), 600)):
+        draw.point((x, y), fill=(200, 200, 200))
+    samples = np.asarray(method.samples, np.float64)
+    finite = np.isfinite(samples).all(axis=1)
+    if method.push is not None:
+        xs, ys = _push_segments(samples, np.asarray(method.push, np.float64), PUSH_LENGTH * width)
+        segments = pixels(np.column_stack([xs, ys]))
+        for i in range(0, len(segments), 3):
+            draw.line([tuple(segments[i]), tuple(segments[i + 1])], fill=(255, 255, 255), width=1)
+    for x, y in pixels(samples[finite]):
+        draw.ellipse((x - 1.5, y - 1.5, x + 1.5, y + 1.5), fill=(214, 39, 40))
+    draw.text((6, 4), f"{label}, {step_text}", fill=(255, 255, 255))
+    return image
+
+
+def gif_bytes(
+    frames: Sequence[GenerationFrame], data: np.ndarray, grid: Grid, zmax: float, size: int = 320, frame_ms: int = 120
+) -> bytes:
+    """The frames as a looping animated GIF, each method side by side (critic behind, data in
+    grey, samples in red, pushes in white). Raises ValueError when there are no frames."""
+    if not frames:
+        raise ValueError("There are no captured frames yet: train for a few frames first.")
+    pictures = []
+    for frame in frames:
+        parts = [
+            _render_method(method, data, grid, zmax, label, f"generator step {frame.generator_step}", size)
+            for label, method in frame.methods.items()
+        ]
+        picture = Image.new("RGB", (size * len(parts), size), "white")
+        for i, part in enumerate(parts):
+            picture.paste(part, (i * size, 0))
+        pictures.append(picture)
+    buffer = io.BytesIO()
+    pictures[0].save(buffer, format="GIF", save_all=True, append_images=pictures[1:], duration=frame_ms, loop=0)
+    return buffer.getvalue()

@@ -236,13 +236,21 @@ class GenerativeModel(ABC):
         each after ``critic_steps_per_step`` critic steps. ``progress(phase, done, total)`` is
         called after every chunk of steps. Returns self."""
         steps = self.steps if steps is None else check_positive_int(steps, "steps")
-        self._start(X, progress)
+        self.prepare(X, progress)
 
         def report(done: int, total: int) -> None:
             if progress is not None:
                 progress("generator", done, total)
 
         run_in_chunks(lambda n: self.partial_fit(steps=n), steps, FIT_CHUNK, report)
+        return self
+
+    def prepare(self, X: np.ndarray, progress: GenerationProgress | None = None) -> Self:
+        """Start afresh on X (D, d) without a training step: check the parameters and X and
+        build the untrained generator and its critic (a DDE generator without ``data_model``
+        trains its data DDE here, with ``progress``). ``sample``, ``push`` and ``critic_map``
+        then show the starting point; ``partial_fit(steps=...)`` continues. Returns self."""
+        self._start(X, progress)
         return self
 
     def partial_fit(self, X: np.ndarray | None = None, steps: int = 100, part: str = "both") -> Self:

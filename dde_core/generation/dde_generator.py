@@ -165,14 +165,20 @@ class DDEGenerator(GenerativeModel):
     def fit_data_model(self, X: np.ndarray, progress: GenerationProgress | None = None) -> DDE:
         """Train f_data: a DDE at σ with ``dde_hidden`` layers on X (D, d) for ``data_steps``
         steps (the DDE's other defaults); ``progress("data DDE", done, total)`` per chunk."""
-        self._check_params()
-        model = DDE(sigma=check_sigma(self.sigma), hidden=tuple(self.dde_hidden), steps=self.data_steps, seed=self.seed)
+        model = self.new_data_model()
 
         def report(done: int, total: int) -> None:
             if progress is not None:
                 progress("data DDE", done, total)
 
         return train_in_chunks(model, X, self.data_steps, chunk=200, progress=report)
+
+    def new_data_model(self) -> DDE:
+        """The untrained f_data that ``fit_data_model`` trains: a DDE at σ with ``dde_hidden``
+        layers, a learning-rate schedule of ``data_steps`` steps and this generator's seed
+        (for training it elsewhere, e.g. chunk by chunk, then passing it as ``data_model``)."""
+        self._check_params()
+        return DDE(sigma=check_sigma(self.sigma), hidden=tuple(self.dde_hidden), steps=self.data_steps, seed=self.seed)
 
     def _given_data_model(self) -> Any:
         """``data_model`` checked against σ and d, or None if none was given."""
