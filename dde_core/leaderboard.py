@@ -40,6 +40,8 @@ from .validation import check_points, check_positive_int
 __all__ = [
     "Row",
     "Leaderboard",
+    "ComparisonSetup",
+    "DEFAULT_SETUP",
     "ORACLE",
     "COLUMNS",
     "evaluate",
@@ -124,6 +126,38 @@ class _AlreadyApplied:
     def log_z(self, log_f: LogDensity) -> LogZ:
         z = self.log_z_
         return LogZ(0.0, z.stderr, z.method, z.n, z.ess)
+
+
+@dataclass(frozen=True)
+class ComparisonSetup:
+    """A comparison to run on a named set of ``benchmark_data``: hashable, so it can key a cache.
+
+    dataset: a name of ``benchmark_data.names()``; names: the estimators, in order;
+    n_train, n_test: points drawn (digits: a fixed split, training part cut to n_train);
+    seed: of the data and of every estimator; params: ((estimator, ((parameter, value), ...)), ...)
+    over the estimators' defaults (``params_dict`` gives them as {name: {parameter: value}}).
+    """
+
+    dataset: str = "2spirals"
+    names: tuple[str, ...] = estimators.NAMES
+    n_train: int = 2000
+    n_test: int = 1000
+    seed: int = 0
+    params: tuple[tuple[str, tuple[tuple[str, Any], ...]], ...] = ()
+
+    def params_dict(self) -> dict[str, dict[str, Any]]:
+        return {name: dict(values) for name, values in self.params}
+
+    def load(self) -> benchmark_data.BenchmarkSet:
+        """The training and held-out points (and the oracle, when known) of this setup."""
+        return benchmark_data.load(self.dataset, self.n_train, self.n_test, self.seed)
+
+
+DEFAULT_SETUP = ComparisonSetup()
+"""The comparison the Compare page shows before anyone chooses (computed once per server):
+the default 2-D toy, every estimator at its defaults, 2,000 training and 1,000 held-out
+points, seed 0.  About 45 s on 2 busy CPU cores (DDE and flow 2,000 training steps each,
+about 15 to 20 s apart from the rest; docs/science.md §9)."""
 
 
 def _checked_data(train: Any, test: Any) -> tuple[np.ndarray, np.ndarray]:
