@@ -361,6 +361,7 @@ def generation_panels_figure(
                 "range": list(grid.x_range),
                 "constrain": "domain",
                 "showgrid": not (as_image and column == 1),
+                "zeroline": column == 0,
             }
             layout[f"yaxis{suffix}"] = {
                 "domain": list(y_domain),
@@ -370,6 +371,7 @@ def generation_panels_figure(
                 "scaleratio": 1,
                 "constrain": "domain",
                 "showgrid": not (as_image and column == 1),
+                "zeroline": column == 0,
             }
         push_word = "push ∇log D" if method.critic_kind == "discriminator" else "push ∇f_data − ∇f_gen"
         titles.append(
