@@ -18,10 +18,19 @@ Target (issue 11)
     60 s of training on 2 cores, over ≥ 5 seeds; the GAN beside it at the same budget and
     seeds. grid25: report what each reaches (no target).
 
+Live view (``--live``; target: ≥ 5 frames/s in chromium, training keeps ≥ 60% of headless)
+    Like bench/bench_live.py for the Playground: (1) headless, the Generate page's default run
+    (after its data DDE) trained in chunks of the frames' size with no frames, generator steps/s;
+    (2) ``streamlit run app.py`` in Debian's chromium at 1280×720: open /generate, press Play,
+    wait until the data DDE is trained, then for ``--seconds`` record each new "generator step N"
+    of the live panel's title (a MutationObserver: frames drawn per second, steps per second).
+    ``--live-method both`` measures the two methods side by side.
+
 Command
     .venv/bin/python bench/bench_generate.py           # default, short: 2 seeds × 30 s (~5 min)
     .venv/bin/python bench/bench_generate.py --full    # the target table: 5 seeds × 60 s (~22 min)
-Results are printed and written to bench/out/generate.json.
+    .venv/bin/python bench/bench_generate.py --live    # the live view only (~2 min)
+Results are printed and written to bench/out/generate.json (generate-live.json).
 """
 
 from __future__ import annotations
@@ -49,6 +58,9 @@ def parse_args() -> argparse.Namespace:
     parser.add_argument("--budget", type=float, default=None, help="seconds per run (default 30, full 60)")
     parser.add_argument("--chunk", type=int, default=100, help="generator steps between budget checks")
     parser.add_argument("--datasets", default=",".join(DATASETS))
+    parser.add_argument("--live", action="store_true", help="measure the page's live view instead")
+    parser.add_argument("--live-method", default="dde", choices=("dde", "gan", "both"))
+    parser.add_argument("--seconds", type=float, default=15.0, help="browser measurement time (--live)")
     args = parser.parse_args()
     args.seeds = args.seeds or (5 if args.full else 2)
     args.budget = args.budget or (60.0 if args.full else 30.0)
@@ -76,8 +88,126 @@ def summary(values: list[float], scale: float = 1.0, digits: int = 1) -> str:
     return f"{mean:.{digits}f} ± {scale * spread:.{digits}f} (min {low:.{digits}f})"
 
 
+COUNT_FRAMES_JS = """() => {
+    // Record (time, generator step) whenever the live panel's title shows a new step.
+    window.__frames = [];
+    const read = () => {
+        const plot = document.querySelector('.st-key-gen_panel .js-plotly-plot');
+        const title = plot && plot.layout && plot.layout.title ? plot.layout.title.text : '';
+        const match = title.match(/generator step ([\\d,]+)/);
+        if (!match) return;
+        const step = Number(match[1].replace(/,/g, ''));
+        const last = window.__frames[window.__frames.length - 1];
+        if (!last || last[1] !== step) window.__frames.push([performance.now() / 1000, step]);
+    };
+    new MutationObserver(read).observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+def headless_live(method: str, seconds: float = 8.0) -> tuple[float, float]:
+    """Generator steps/s of the page's default run trained in frame-sized chunks without
+    frames, and the mean steps of a frame the session chose ("auto" steps per frame)."""
+    from dde_app.generate_session import FRAME_TRAINING_SECONDS, GenerateSession, GenerateSettings
+
+    session = GenerateSession()
+    session.start(GenerateSettings(method=method))
+    if session.data_dde is not None:
+        session.data_dde.partial_fit(steps=session.settings.data_steps - session.data_steps_done)
+    models = list(session.models.values())
+    for model in models:
+        model.partial_fit(steps=5)  # warm (traces)
+    start = time.perf_counter()
+    model_start = start
+    for model in models:
+        model.partial_fit(steps=10)
+    per_step = (time.perf_counter() - model_start) / 10
+    chunk = max(1, round(FRAME_TRAINING_SECONDS / per_step))
+    steps, start = 0, time.perf_counter()
+    while time.perf_counter() - start < seconds:
+        for model in models:
+            model.partial_fit(steps=chunk)
+        steps += chunk
+    return steps / (time.perf_counter() - start), chunk
+
+
+def browser_live(method: str, seconds: float) -> dict:
+    """Frames/s and generator steps/s seen in chromium while the Generate page plays."""
+    import bench_live
+
+    from bench.browser_harness import chromium, streamlit_server, wait_for_app
+
+    with streamlit_server(common.OUT_DIR / "generate-live-server.log") as url, chromium() as browser:
+        page = browser.new_page(viewport={"width": 1280, "height": 720})
+        page.goto(f"{url}/generate")
+        wait_for_app(page, timeout_ms=120_000)
+        if method != "dde":
+            page.get_by_text({"gan": "GAN", "both": "Both, side by side"}[method], exact=True).click()
+            wait_for_app(page, timeout_ms=120_000)
+        page.get_by_role("button", name="Play").click()
+        page.wait_for_function(  # the data DDE first (the generators wait for it)
+            """() => { const p = document.querySelector('.st-key-gen_panel .js-plotly-plot');
+                       return p && p.layout && /generator step/.test(p.layout.title.text); }""",
+            timeout=300_000,
+        )
+        time.sleep(3.0)  # the first chunks trace the training graphs
+        processes = bench_live._processes()
+        page.evaluate(COUNT_FRAMES_JS)
+        cpu_before = {name: bench_live._cpu_seconds(pids) for name, pids in processes.items()}
+        start = time.perf_counter()
+        time.sleep(seconds)
+        cores = {
+            f"{name}_cores": (bench_live._cpu_seconds(pids) - cpu_before[name]) / (time.perf_counter() - start)
+            for name, pids in processes.items()
+        }
+        seen = page.evaluate("() => window.__frames")
+        page.get_by_role("button", name="Pause").click()
+    if len(seen) < 2:
+        return {"frames_per_second": 0.0, "steps_per_second": 0.0, "frames": len(seen), **cores}
+    elapsed = seen[-1][0] - seen[0][0]
+    return {
+        "frames_per_second": (len(seen) - 1) / elapsed,
+        "steps_per_second": (seen[-1][1] - seen[0][1]) / elapsed,
+        "frames": len(seen),
+        **cores,
+    }
+
+
+def main_live(args: argparse.Namespace) -> None:
+    from dde_app.tensorflow_setup import configure_tensorflow
+
+    configure_tensorflow()  # the app's settings: "headless" is the same trainer, minus the page
+    info = machine_info()
+    print_machine(info)
+    headless, chunk = headless_live(args.live_method)
+    browser = browser_live(args.live_method, args.seconds)
+    kept = browser["steps_per_second"] / headless
+    print(f"Method {args.live_method}. Headless: {headless:.0f} generator steps/s in chunks of {chunk}.")
+    print(
+        f"Browser (1280×720): {browser['frames_per_second']:.2f} frames/s (target ≥ 5), "
+        f"{browser['steps_per_second']:.0f} steps/s = {100 * kept:.0f}% of headless (target ≥ 60%), "
+        f"{browser['frames']} frames in {args.seconds:.0f} s; CPU: server {browser.get('server_cores', 0):.2f} "
+        f"cores, chromium {browser.get('chromium_cores', 0):.2f} (indicative on a shared machine)."
+    )
+    path = write_json(
+        "generate-live",
+        {
+            "machine": info,
+            "command": command_line(),
+            "method": args.live_method,
+            "headless_steps_per_second": headless,
+            "headless_chunk": chunk,
+            "browser": browser,
+            "fraction_of_headless": kept,
+        },
+    )
+    print(f"Wrote {path}")
+
+
 def main() -> None:
     args = parse_args()
+    if args.live:
+        main_live(args)
+        return
     info = machine_info()
     print_machine(info)
     print(f"{args.seeds} seeds × {args.budget:.0f} s per method and dataset (indicative on a shared machine)")
