@@ -260,34 +260,38 @@ def default_comparison() -> Comparison:
 
 
 # ---- the page --------------------------------------------------------------------------------------------
+def default_steps(name: str) -> int:
+    return {**estimators.default_params(name), **default.params_dict().get(name, {})}["steps"]
+
+
 mark_interrupted_run()
 st.title("Compare density estimators")
 st.caption(
     "The DDE beside the other families — Gaussian KDEs (Scott's and Silverman's rules, cross-validated "
     "bandwidth), a Gaussian mixture chosen by BIC, a RealNVP normalizing flow and RBIG — fitted on the same "
-    "training points and scored on the same held-out points: the mean log-likelihood of held-out points, in "
-    "nats per point (higher is better; the true density's, where known, is the ceiling). Every estimator gets "
-    "its defaults and the same tuning budget (docs/science.md §9)."
-)
-st.caption(
-    f"TensorFlow computes on the {device_name()} (the DDE and the flow); the KDEs, the mixture and RBIG run "
-    "in NumPy/scikit-learn. "
-    f"Shown first, without a click: {default.dataset}, {len(default.names)} estimators at their defaults "
-    f"(the DDE and the flow train {estimators.default_params('dde')['steps']:,} steps each), "
-    f"{default.n_train:,} training and {default.n_test:,} held-out points, seed {default.seed}: about 45 s "
-    "on 2 CPU cores, computed once per server and shared by every visitor."
+    "points, each with its defaults and the same tuning budget, and scored by the **mean log-likelihood of "
+    "held-out points** (nats per point, higher is better; docs/science.md §9). "
+    f"TensorFlow computes on the {device_name()} (the DDE and the flow)."
 )
 
-columns = st.columns([2, 1, 1])
-choice = columns[0].selectbox(
+sidebar = st.sidebar
+sidebar.header("Data")
+choice = sidebar.selectbox(
     "Data",
     DATA_CHOICES,
     key="compare_data",
     persist_state=KEEP,
+    label_visibility="collapsed",
     help="2-D toys; synthetic sets with a known density in d = 2 … 32 (mixture-d<d>, spirals-d<d>); "
     "scikit-learn's digits (64-d) and their projections on 8 or 16 principal axes; or your own CSV.",
 )
-n_train = columns[1].number_input(
+upload = None
+if choice == UPLOAD:
+    upload = uploaded_points(sidebar)
+else:
+    sidebar.caption(benchmark_data.describe(choice))
+columns = sidebar.columns(2)
+n_train = columns[0].number_input(
     "Training points",
     100,
     20_000,
@@ -296,27 +300,29 @@ n_train = columns[1].number_input(
     persist_state=KEEP,
     help="Fewer for a quicker run (the DDE's and the flow's training steps do not depend on it).",
 )
-seed = columns[2].number_input("Seed", 0, 10_000, key="compare_seed", persist_state=KEEP)
-names = st.multiselect(
+seed = columns[1].number_input("Seed", 0, 10_000, key="compare_seed", persist_state=KEEP)
+sidebar.header("Estimators")
+names = sidebar.multiselect(
     "Estimators",
     list(estimators.NAMES),
     key="compare_estimators",
     persist_state=KEEP,
+    label_visibility="collapsed",
     help=" ".join(f"{name}: {estimators.describe_family(name)}" for name in estimators.NAMES),
 )
-upload = None
-if choice == UPLOAD:
-    upload = uploaded_points(st.container())
-else:
-    st.caption(benchmark_data.describe(choice))
-
-buttons = st.columns([2, 1, 5])
+buttons = sidebar.columns([3, 2])
 run_clicked = buttons[0].button("Run the comparison", type="primary", key="compare_run", width="stretch")
 with buttons[1]:
     stop_button("compare_stop")
-buttons[2].caption(
+sidebar.caption(
     f"Rows appear as each estimator finishes; Stop keeps them. Runs stop at {run_budget():.0f} s, "
     "keeping the rows done."
+)
+sidebar.caption(
+    f"Shown first, without a click: {default.dataset}, {len(default.names)} estimators at their defaults (the DDE "
+    f"and the flow train {default_steps('dde'):,} and {default_steps('flow'):,} steps), {default.n_train:,} training "
+    f"and {default.n_test:,} held-out points, seed {default.seed}; about 45 s on 2 CPU cores, computed once per "
+    "server and shared by every visitor."
 )
 
 

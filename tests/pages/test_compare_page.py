@@ -116,3 +116,29 @@ def test_stop_keeps_the_rows_finished(quick_default, monkeypatch):
     assert list(shown_table(at)["estimator"]) == ["true density", "kde-scott"]
     assert any("Stopped early" in warning.value for warning in at.warning)
     assert any("Your comparison: 8gaussians" in success.value for success in at.success)
+
+
+def test_learning_curve_and_dimension_sweep_run_on_demand(quick_default):
+    at = visit()
+    at.multiselect(key="compare_curve_names").set_value(["kde-scott", "gmm"])
+    at.multiselect(key="compare_curve_sizes").set_value([250, 500])
+    at.button(key="compare_curve_run").click().run()
+    assert not at.exception and not at.error
+    curve = at.session_state["compare_curve"]
+    assert [(row.estimator, row.n_train) for row in curve.rows] == [
+        (name, n) for n in (250, 500) for name in ("oracle", "kde-scott", "gmm")
+    ]
+    assert not curve.stopped
+    at.multiselect(key="compare_sweep_names").set_value(["kde-scott"])
+    at.multiselect(key="compare_sweep_dims").set_value([2, 4])
+    at.number_input(key="compare_sweep_n").set_value(200)
+    at.button(key="compare_sweep_run").click().run()
+    assert not at.exception and not at.error
+    sweep = at.session_state["compare_sweep"]
+    assert [(row.estimator, row.n_dims) for row in sweep.rows] == [
+        ("oracle", 2),
+        ("kde-scott", 2),
+        ("oracle", 4),
+        ("kde-scott", 4),
+    ]
+    assert all(row.gap is not None for row in sweep.rows)
