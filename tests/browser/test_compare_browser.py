@@ -34,3 +34,9 @@ def test_compare_opens_with_the_default_leaderboard_and_densities(page, app_url,
     assert_drawn(page, "Densities on one colour scale")
     assert_drawn(page, "Samples")
     screenshot(page, artifacts, "compare-densities")
+    page.get_by_role("tab", name="Anomalies").click()  # scored at once: the models are fitted
+    wait_for_chart(page, "ROC curves")
+    assert_drawn(page, "ROC curves")
+    assert_drawn(page, "outliers found")  # the flagged points at the threshold
+    assert_no_exception(page)
+    screenshot(page, artifacts, "compare-anomalies")

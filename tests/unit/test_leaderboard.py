@@ -140,6 +140,17 @@ def test_learning_curve_and_dimension_sweep():
     assert all(row.gap <= 3 * row.gap_stderr for row in sweep)
 
 
+def test_a_comparison_setup_keys_a_cache_and_loads_its_data():
+    setup = leaderboard.ComparisonSetup("moons", ("kde-scott",), 120, 50, 3, (("dde", (("steps", 10),)),))
+    same = leaderboard.ComparisonSetup("moons", ("kde-scott",), 120, 50, 3, (("dde", (("steps", 10),)),))
+    assert hash(setup) == hash(same) and {setup: 1}[same] == 1
+    assert setup.params_dict() == {"dde": {"steps": 10}}
+    data, direct = setup.load(), benchmark_data.load("moons", 120, 50, 3)
+    assert np.array_equal(data.train, direct.train) and np.array_equal(data.test, direct.test)
+    default = leaderboard.DEFAULT_SETUP
+    assert default.names == estimators.NAMES and default.params_dict() == {}  # every estimator at its defaults
+
+
 # ---------------------------------------------------------------- anomaly detection
 
 
