@@ -59,8 +59,9 @@ FRAME_SEED = 7  # their latent seed
 METRIC_SAMPLES = 500  # generated points per measurement
 METRIC_EVERY = 100  # generator steps between two measurements while playing
 FRESH_POINTS = 1000  # data points the samples are compared with
-FRAME_TRAINING_SECONDS = 0.12  # training per live frame with "auto" steps per frame (≥ 5 frames/s)
-AUTO_STEPS = (1, 50)  # the fewest and most generator (or data-DDE) steps of an "auto" frame
+FRAME_SECONDS = 0.16  # a live frame with "auto" steps per frame, training and capture (≥ 5 frames/s)
+TRAINING_SHARE = 0.6  # ... of which training takes at least this share (≥ 60% of headless speed)
+AUTO_STEPS = (1, 100)  # the fewest and most generator (or data-DDE) steps of an "auto" frame
 CLICK_STEPS = 10  # generator steps of a Step click with "auto" steps per frame
 DATA_STEPS_PER_CLICK = 250  # data-DDE steps per Step click
 SAMPLES_DOWNLOADED = 2000
@@ -86,7 +87,7 @@ class GenerateSettings:
     critic_width: the 3 hidden layers of the DDEs and of the discriminator; learning_rate:
     the generator's Adam step; method: "dde", "gan" or "both"; seed: the initial weights and
     latent draws; steps_per_frame: generator steps per frame (0, "auto": as many as take about
-    ``FRAME_TRAINING_SECONDS`` while playing, ``CLICK_STEPS`` per Step click); batch_size;
+    ``FRAME_SECONDS`` per frame while playing, ``CLICK_STEPS`` per Step click); batch_size;
     data_steps: the data DDE's training steps.
     """
 
@@ -187,6 +188,7 @@ class GenerateSession(LiveTraining):
         self._measured_at = -1
         self._part = "both"
         self._seconds_per_step = {"data": 0.0, "generator": 0.0}  # of the latest chunks (auto frames)
+        self._capture_seconds = 0.0  # of the latest frame's capture
 
     # -- what LiveTraining needs ---------------------------------------------------------
     @property
@@ -229,13 +231,17 @@ class GenerateSession(LiveTraining):
                 raise type(error)(f"{label}: {error}" if len(self.models) > 1 else str(error)) from None
 
     def _frame_steps(self, kind: str, per_click: int) -> int:
-        """Steps of the next chunk of ``kind``: a Step click's, or (playing) as many as take
-        about ``FRAME_TRAINING_SECONDS`` at the latest chunks' speed."""
+        """Steps of the next chunk of ``kind``: a Step click's or, playing, as many as fill a
+        frame of ``FRAME_SECONDS`` with the capture, but at least enough for training to take
+        ``TRAINING_SHARE`` of the frame (at the latest chunk's speed and capture time)."""
         if not self.running:
             return per_click
-        seconds = self._seconds_per_step[kind]
-        wanted = round(FRAME_TRAINING_SECONDS / seconds) if seconds > 0 else AUTO_STEPS[0]
-        return int(min(max(wanted, AUTO_STEPS[0]), AUTO_STEPS[1]))
+        step, capture = self._seconds_per_step[kind], self._capture_seconds
+        if step <= 0:
+            return AUTO_STEPS[0]
+        fill = (FRAME_SECONDS - capture) / step
+        share = TRAINING_SHARE / (1 - TRAINING_SHARE) * capture / step
+        return int(min(max(round(max(fill, share)), AUTO_STEPS[0]), AUTO_STEPS[1]))
 
     def _timed(self, kind: str, steps: int, train: Callable[[], Any]) -> None:
         """Run ``train`` (``steps`` steps), counting them and keeping its speed."""
@@ -243,6 +249,20 @@ class GenerateSession(LiveTraining):
         train()
         self._seconds_per_step[kind] = (time.perf_counter() - start) / steps
         self._serial += steps
+
+    @property
+    def device(self) -> str:
+        """Where TensorFlow trains the networks, e.g. "CPU"."""
+        from dde_core.device import device_name
+
+        return device_name()
+
+    def set_steps_per_frame(self, steps: int) -> None:
+        """Change the steps per frame (0: auto) without a new run; playing, from the next frame."""
+        checked = replace(self.settings, steps_per_frame=steps).checked()
+        with self.lock:
+            self.settings = checked
+            self.steps_per_frame = checked.steps_per_frame or 1
 
     def live_figure(self, frame: GenerationFrame) -> go.Figure:
         return self.panel_figure(frame, as_image=True)
@@ -351,6 +371,7 @@ class GenerateSession(LiveTraining):
         return model.critic_map(self.grid), "sample_dde", "sample DDE density q_σ"
 
     def _capture(self, part: str = "both") -> GenerationFrame:
+        start = time.perf_counter()
         methods = {}
         for label, model in self.models.items():
             samples = model.sample(FRAME_SAMPLES, seed=FRAME_SEED).astype(np.float32)
@@ -359,6 +380,7 @@ class GenerateSession(LiveTraining):
             critic, kind, title = self._critic(label, model)
             metrics = self.curves[label].last() if self.curves.get(label) else {}
             methods[label] = MethodFrame(samples, push, critic.astype(np.float16), kind, title, metrics)
+        self._capture_seconds = time.perf_counter() - start
         return GenerationFrame(self._serial, self.step, self._phase(part), methods)
 
     def _phase(self, part: str) -> str:
