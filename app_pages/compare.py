@@ -126,8 +126,12 @@ def in_turns(work: Callable[[Callable[[float, str], None], Callable[[], bool]], 
             bar.empty()
 
 
-def stop_button(key: str) -> None:
-    st.button("Stop", key=key, help="Stops the run; the rows finished so far are kept.", width="stretch")
+def run_buttons(run_column, stop_column, key: str, label: str) -> bool:
+    """A Run button (True when clicked) beside its Stop button: ``key``_run and ``key``_stop. Stop needs
+    no callback: its click reruns the page, which interrupts the run; the rows done are kept."""
+    clicked = run_column.button(label, key=f"{key}_run", type="primary", width="stretch")
+    stop_column.button("Stop", key=f"{key}_stop", help="Stops the run; what is finished is kept.", width="stretch")
+    return clicked
 
 
 def table(rows: list) -> pd.DataFrame:
@@ -311,9 +315,7 @@ names = sidebar.multiselect(
     help=" ".join(f"{name}: {estimators.describe_family(name)}" for name in estimators.NAMES),
 )
 buttons = sidebar.columns([3, 2])
-run_clicked = buttons[0].button("Run the comparison", type="primary", key="compare_run", width="stretch")
-with buttons[1]:
-    stop_button("compare_stop")
+run_clicked = run_buttons(buttons[0], buttons[1], "compare", "Run the comparison")
 sidebar.caption(
     f"Rows appear as each estimator finishes; Stop keeps them. Runs stop at {run_budget():.0f} s, "
     "keeping the rows done."
@@ -321,7 +323,7 @@ sidebar.caption(
 sidebar.caption(
     f"Shown first, without a click: {default.dataset}, {len(default.names)} estimators at their defaults (the DDE "
     f"and the flow train {default_steps('dde'):,} and {default_steps('flow'):,} steps), {default.n_train:,} training "
-    f"and {default.n_test:,} held-out points, seed {default.seed}; about 45 s on 2 CPU cores, computed once per "
+    f"and {default.n_test:,} held-out points, seed {default.seed}; about 50 s on 2 CPU cores, computed once per "
     "server and shared by every visitor."
 )
 
@@ -446,6 +448,37 @@ def densities_tab(result: Comparison) -> None:
     )
 
 
+def run_series(key: str, label: str, what: str, rows: Callable) -> None:
+    """An on-demand run (learning curve, dimension sweep): ``rows(progress, should_stop)`` yields rows,
+    kept in ``state[key]`` as they come (a Stop keeps them)."""
+    kept = state[key] = Curves(label)
+    state.compare_running = key
+
+    def work(progress, should_stop) -> None:
+        for row in rows(progress, should_stop):
+            kept.rows.append(row)
+        kept.stopped = should_stop()
+
+    try:
+        in_turns(work, what)
+    except InputError as error:
+        st.error(plain(f"Could not run the {what.lower()}: {error}"))
+    state.compare_running = None
+
+
+def show_series(key: str, figure: Callable, column: str, value: Callable) -> None:
+    """The chart of the run kept in ``state[key]``, and its rows (``column``: ``value(row)``) in an expander."""
+    kept = state.get(key)
+    if kept is None or not kept.rows:
+        return
+    if kept.stopped:
+        st.warning("Stopped early: what is not shown was not run.")
+    chart(figure(kept.rows), key=f"{key}_chart")
+    st.caption(f"On {plain(kept.label)}. Rows not available are left out of the chart.")
+    with st.expander("The rows"):
+        st.dataframe(table(kept.rows).assign(**{column: [value(row) for row in kept.rows]}), hide_index=True)
+
+
 def curve_data(result: Comparison, largest: int) -> tuple[np.ndarray, np.ndarray, Any]:
     """Training points (up to ``largest``, in random order), the leaderboard's held-out points, the oracle."""
     if result.pool is not None:  # an uploaded file: its whole training split
@@ -466,9 +499,7 @@ def curve_tab(result: Comparison) -> None:
     sizes = columns[1].multiselect(
         "Training-set sizes", list(leaderboard.LEARNING_CURVE_SIZES), key="compare_curve_sizes", persist_state=KEEP
     )
-    clicked = columns[2].button("Run", key="compare_curve_run", type="primary", width="stretch")
-    with columns[3]:
-        stop_button("compare_curve_stop")
+    clicked = run_buttons(columns[2], columns[3], "compare_curve", "Run")
     st.caption(f"On demand; each size costs about one leaderboard row per estimator. Stops at {run_budget():.0f} s.")
     if clicked:
         if not curve_names or not sizes:
@@ -478,38 +509,16 @@ def curve_tab(result: Comparison) -> None:
             skipped = [n for n in sizes if n > len(train)]
             if skipped:
                 st.info(f"This data has {len(train):,} training points: sizes {skipped} are left out.")
-            curves = state.compare_curve = Curves(data_label(result.setup))
-            state.compare_running = "compare_curve"
-
-            def work(progress, should_stop) -> None:
-                rows = leaderboard.learning_curve(
-                    train,
-                    test,
-                    sizes,
-                    curve_names,
-                    result.setup.params_dict(),
-                    oracle,
-                    result.setup.seed,
-                    progress,
-                    should_stop,
-                )
-                for row in rows:
-                    curves.rows.append(row)
-                curves.stopped = should_stop()
-
-            try:
-                in_turns(work, "Learning curve")
-            except InputError as error:
-                st.error(plain(f"Could not run the learning curve: {error}"))
-            state.compare_running = None
-    curves = state.get("compare_curve")
-    if curves is not None and curves.rows:
-        if curves.stopped:
-            st.warning("Stopped early: the sizes and estimators not shown were not run.")
-        chart(figures.learning_curve_figure(curves.rows), key="compare_curve_chart")
-        st.caption(f"On {plain(curves.label)}.")
-        with st.expander("The curve's rows"):
-            st.dataframe(table(curves.rows).assign(n=[row.n_train for row in curves.rows]), hide_index=True)
+            params, curve_seed = result.setup.params_dict(), result.setup.seed
+            run_series(
+                "compare_curve",
+                data_label(result.setup),
+                "Learning curve",
+                lambda progress, should_stop: leaderboard.learning_curve(
+                    train, test, sizes, curve_names, params, oracle, curve_seed, progress, should_stop
+                ),
+            )
+    show_series("compare_curve", figures.learning_curve_figure, "n", lambda row: row.n_train)
 
 
 def sweep_tab() -> None:
@@ -526,9 +535,7 @@ def sweep_tab() -> None:
         "Estimators", list(estimators.NAMES), key="compare_sweep_names", persist_state=KEEP
     )
     n = columns[3].number_input("Training points", 100, 20_000, step=500, key="compare_sweep_n", persist_state=KEEP)
-    clicked = columns[4].button("Run", key="compare_sweep_run", type="primary", width="stretch")
-    with columns[5]:
-        stop_button("compare_sweep_stop")
+    clicked = run_buttons(columns[4], columns[5], "compare_sweep", "Run")
     st.caption(
         f"{SWEEP_N_TEST:,} held-out points per d. On demand; stops at {run_budget():.0f} s, "
         "keeping the dimensions done."
@@ -537,37 +544,16 @@ def sweep_tab() -> None:
         if not sweep_names or not dims:
             st.error("Choose at least one estimator and one dimension.")
         else:
-            sweep = state.compare_sweep = Curves(f"{kind}-d<d>, {int(n):,} training points")
-            state.compare_running = "compare_sweep"
-
-            def work(progress, should_stop) -> None:
-                for row in leaderboard.dimension_sweep(
-                    kind,
-                    sorted(dims),
-                    sweep_names,
-                    int(n),
-                    SWEEP_N_TEST,
-                    default.params_dict(),
-                    int(seed),
-                    progress,
-                    should_stop,
-                ):
-                    sweep.rows.append(row)
-                sweep.stopped = should_stop()
-
-            try:
-                in_turns(work, "Dimension sweep")
-            except InputError as error:
-                st.error(plain(f"Could not run the sweep: {error}"))
-            state.compare_running = None
-    sweep = state.get("compare_sweep")
-    if sweep is not None and sweep.rows:
-        if sweep.stopped:
-            st.warning("Stopped early: the dimensions and estimators not shown were not run.")
-        chart(figures.dimension_figure(sweep.rows), key="compare_sweep_chart")
-        st.caption(f"On {plain(sweep.label)}. Not available rows are left out of the chart.")
-        with st.expander("The sweep's rows"):
-            st.dataframe(table(sweep.rows).assign(d=[row.n_dims for row in sweep.rows]), hide_index=True)
+            params, sweep_seed = default.params_dict(), int(seed)
+            run_series(
+                "compare_sweep",
+                f"{kind}-d<d>, {int(n):,} training points",
+                "Dimension sweep",
+                lambda progress, should_stop: leaderboard.dimension_sweep(
+                    kind, sorted(dims), sweep_names, int(n), SWEEP_N_TEST, params, sweep_seed, progress, should_stop
+                ),
+            )
+    show_series("compare_sweep", figures.dimension_figure, "d", lambda row: row.n_dims)
 
 
 def anomaly_results(result: Comparison, kind: str, share: float) -> tuple[anomaly.OutlierSet, list]:
