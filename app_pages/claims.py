@@ -6,6 +6,7 @@ column labels are this page's.
 
 from __future__ import annotations
 
+import dataclasses
 import time
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -14,8 +15,10 @@ from typing import Any
 import pandas as pd
 import streamlit as st
 
-from dde_app import widget_state
+from dde_app import page_defaults, widget_state
 from dde_app.charts import chart
+from dde_app.scheduler import scheduler
+from dde_app.shared_models import shared_experiment, shared_results
 from dde_app.widget_state import KEEP
 from dde_core import DDE, claims, datasets
 from dde_core.errors import InputError
@@ -30,33 +33,24 @@ BENCH_FILE = Path(__file__).resolve().parents[1] / "bench" / "out" / "claims_inf
 HESSIAN_BENCH_FILE = BENCH_FILE.with_name("hessians.json")
 RESULT_KEYS = ("claims_timing", "claims_ll", "claims_sweep", "claims_direct", "claims_hessians")  # tied to one model
 HESSIAN_MEASURE_SECONDS = 5.0  # the KDE's Hessians, the maps and the timings of claim 4, about
-DEFAULT_SWEEP = (0.05, 0.1, 0.2, 0.3, 0.5, 0.8)
 REFERENCE_STEPS_PER_SECOND = 100.0  # the default DDE on 2 CPU cores (bench/RESULTS.md)
 SWEEP_MEASURE_SECONDS = 2.0  # normalising and scoring one σ of the sweep, about
-state = st.session_state
-widget_state.remember(
-    {
-        "claims_dist": "8gaussians",
-        "claims_sigma": 0.2,
-        "claims_n": 5_000,
-        "claims_steps": 1_000,
-        "claims_max_d": claims.TIMING_SIZES[-1],
-        "claims_budget": 30.0,
-        "claims_query_n": 32,
-        "claims_n_test": 5_000,
-        "claims_n_is": 20_000,
-        "claims_quad_n": 200,
-        "claims_sweep_sigmas": list(DEFAULT_SWEEP),
-        "claims_sweep_steps": 500,
-        "claims_direct_steps": 1_000,
-        "claims_loop_x": 0.0,
-        "claims_loop_y": 0.0,
-        "claims_loop_r": 1.5,
-        "claims_hess_steps": 1_000,
-        "claims_hess_n_test": 2_000,
-        "claims_hess_ellipses": 3,
-    }
+DEFAULT_SOURCE = "The default model (shared)"
+TABS = (
+    "1 · Inference cost O(d) vs O(d·D)",
+    "2 · A real, normalisable density",
+    "3 · A conservative field",
+    "4 · High-order gradients: autodiff or direct?",
 )
+state = st.session_state
+DEFAULTS = {  # every control's first value; with these, each claim first shows a shared result
+    "claims_dist": page_defaults.CLAIMS_MODEL.dataset,
+    "claims_sigma": page_defaults.CLAIMS_MODEL.sigma,
+    "claims_n": page_defaults.CLAIMS_MODEL.n_samples,
+    "claims_steps": page_defaults.CLAIMS_MODEL.steps,
+    **page_defaults.CLAIMS_CONTROLS,
+}
+widget_state.remember(DEFAULTS)
 
 
 class OverBudget(Exception):
@@ -78,6 +72,8 @@ def run_long(
     keep: Callable[[Any], None] | None = None,
     help: str | None = None,
     estimate: float | None = None,
+    inputs: Sequence[str] | None = None,
+    uses: Any = None,
 ) -> None:
     """Run ``work(progress)`` on a click; each partial result goes to ``keep`` (default state[key]).
 
@@ -85,8 +81,14 @@ def run_long(
     the next run finds it still marked running (``mark_interrupted_run``) and says so. A run
     that reaches ``RUN_BUDGET_SECONDS`` stops at its next progress report, keeping what it has.
     ``estimate``: about how long the run takes (s), said before it starts.
+    ``inputs``: the controls ``work`` reads. While the shared default model is tested and
+    they have their default values, the result is the one shared by every session
+    (``shared_default``) until the person runs their own. ``uses``: a shared result that
+    ``work`` builds on (part of what identifies the shared result), or None.
     """
     keep = keep or (lambda partial: state.__setitem__(key, partial))
+    if inputs is not None and state.get(key) is None and testing_the_default(inputs):
+        shared_default(key, work, keep, inputs, uses)
     left, right, note = st.columns([3, 1, 4])
     budget = f"runs stop at {RUN_BUDGET_SECONDS:.0f} s, keeping what was measured"
     note.caption(f"About {estimate:,.0f} s ({budget})." if estimate is not None else f"At most {budget}.")
@@ -117,6 +119,37 @@ def run_long(
         keep(result)
     state.claims_running = None
     bar.empty()
+
+
+def testing_the_default(inputs: Sequence[str]) -> bool:
+    """True while the shared default model is tested with ``inputs`` at their default values."""
+    return state.get("claims_source") == DEFAULT_SOURCE and all(state.get(name) == DEFAULTS[name] for name in inputs)
+
+
+def shared_default(key: str, work: Callable, keep: Callable[[Any], None], inputs: Sequence[str], uses: Any) -> None:
+    """The result of ``work`` on the default model, measured once per server (in turns of the
+    scheduler, in a thread of its own) and shown to every session; ``work`` must not read
+    session state (it runs outside this session's script)."""
+
+    def measure(report: Callable[[float], None]) -> Any:
+        with scheduler().taking_turns() as turns:
+
+            def progress(fraction: float, message: str, partial: Any) -> None:
+                report(fraction)
+                turns.pass_on()
+
+            return work(progress)
+
+    bar = st.progress(0.0, "Measuring the default model (once for everyone who opens this page)…")
+    setup = ("claims", key, page_defaults.CLAIMS_MODEL, tuple(state[name] for name in inputs), id(uses))
+    try:
+        result = shared_results().get(setup, measure, lambda done: bar.progress(done, f"Measuring… {done:.0%}"))
+    except InputError as error:
+        st.error(f"Could not measure the default model: {error}")
+        return
+    finally:
+        bar.empty()
+    keep(result)
 
 
 def training_seconds(steps: int, model: Any = None) -> float:
@@ -205,14 +238,26 @@ def train_here() -> None:
     )
 
 
+def default_subject() -> claims.Subject:
+    """The shared default model: the first visitor of the server trains it, with a progress bar."""
+    bar = st.progress(0.0, "Training the default model (once for everyone who opens this page)…")
+    experiment = shared_experiment(
+        page_defaults.CLAIMS_MODEL, lambda done: bar.progress(done, f"Training the default model… {done:.0%}")
+    )
+    bar.empty()
+    return dataclasses.replace(claims.Subject.from_experiment(experiment), source="default")
+
+
 def choose_subject() -> claims.Subject | None:
     playground = playground_subject()
-    options = (["Playground model"] if playground else []) + ["Train one here"]
+    options = (["Playground model"] if playground else []) + [DEFAULT_SOURCE, "Train one here"]
     if state.get("claims_source") not in options:
         state.claims_source = options[0]
     source = st.radio("Model to test", options, key="claims_source", persist_state=KEEP, horizontal=True)
     if source == "Playground model" and playground is not None:
         return playground
+    if source == DEFAULT_SOURCE:
+        return default_subject()
     with st.container(border=True):
         train_here()
     return state.get("claims_local")
@@ -262,12 +307,14 @@ def timing_section(subject: claims.Subject) -> None:
     )
     sizes = [D for D in claims.TIMING_SIZES if D <= state.claims_max_d]
     queries = view_grid(subject, int(state.claims_query_n)).points
+    budget = float(state.claims_budget)
     run_long(
         "claims_timing",
         "Measure inference time",
         lambda progress: claims.inference_timings(
-            subject.model, subject.points, subject.sigma, queries, sizes, float(state.claims_budget), progress=progress
+            subject.model, subject.points, subject.sigma, queries, sizes, budget, progress=progress
         ),
+        inputs=("claims_max_d", "claims_budget", "claims_query_n"),
     )
     try:
         bench = claims.read_timing_json(BENCH_FILE)
@@ -382,20 +429,25 @@ def likelihood_section(subject: claims.Subject) -> None:
         persist_state=KEEP,
         help="Over the view box widened by 4σ on every side.",
     )
-    if st.button("Measure held-out log-likelihood", key="claims_ll_run", type="primary"):
-        with st.spinner("Normalising the DDE and scoring held-out points…"):
-            try:
-                test = subject.test_points(int(state.claims_n_test))
-                state.claims_ll = claims.held_out_log_likelihoods(
-                    subject.model,
-                    subject.points,
-                    test,
-                    subject.sigma,
-                    subject.quadrature_grid(int(state.claims_quad_n)),
-                    int(state.claims_n_is),
-                )
-            except InputError as error:
-                st.error(f"Could not measure: {error}")
+    n_test, n_is, quadrature_n = int(state.claims_n_test), int(state.claims_n_is), int(state.claims_quad_n)
+
+    def work(progress: Callable) -> claims.LikelihoodReport:
+        return claims.held_out_log_likelihoods(
+            subject.model,
+            subject.points,
+            subject.test_points(n_test),
+            subject.sigma,
+            subject.quadrature_grid(quadrature_n),
+            n_is,
+        )
+
+    run_long(
+        "claims_ll",
+        "Measure held-out log-likelihood",
+        work,
+        help="Normalises the DDE and scores fresh held-out points.",
+        inputs=("claims_n_test", "claims_n_is", "claims_quad_n"),
+    )
     result = state.get("claims_ll")
     if result is not None:
         show_likelihoods(result, optimum)
@@ -529,16 +581,19 @@ def field_section(subject: claims.Subject) -> None:
     columns[2].number_input("Loop centre x₂", step=0.25, key="claims_loop_y", persist_state=KEEP)
     columns[3].number_input("Loop radius", step=0.25, key="claims_loop_r", persist_state=KEEP)
 
+    direct_steps = int(state.claims_direct_steps)
+
     def work(progress):
-        net = ScoreNetwork(**{**subject.model.get_params(), "steps": int(state.claims_direct_steps)})
-        return train_with_progress(net, subject.points, int(state.claims_direct_steps), progress)
+        net = ScoreNetwork(**{**subject.model.get_params(), "steps": direct_steps})
+        return train_with_progress(net, subject.points, direct_steps, progress)
 
     run_long(
         "claims_direct",
         "Train the direct score network",
         work,
         keep=lambda net: state.__setitem__("claims_direct", net) if hasattr(net, "average_") else None,
-        estimate=training_seconds(int(state.claims_direct_steps), subject.model),
+        estimate=training_seconds(direct_steps, subject.model),
+        inputs=("claims_direct_steps",),
     )
     try:
         show_fields(subject, state.get("claims_direct"))
@@ -600,7 +655,8 @@ def hessian_section(subject: claims.Subject) -> None:
     columns[2].slider(
         "Ellipses per side", 1, 5, key="claims_hess_ellipses", persist_state=KEEP, help="A small grid of noisy points."
     )
-    steps = int(state.claims_hess_steps)
+    steps, n_test = int(state.claims_hess_steps), int(state.claims_hess_n_test)
+    ellipse_points = claims.ellipse_grid(subject.points, int(state.claims_hess_ellipses))
     direct = state.get("claims_direct")
 
     def work(progress):
@@ -609,9 +665,9 @@ def hessian_section(subject: claims.Subject) -> None:
             subject.model,
             steps,
             score_network=direct,
-            n_test=int(state.claims_hess_n_test),
+            n_test=n_test,
             grid=view_grid(subject, 60),
-            ellipse_points=claims.ellipse_grid(subject.points, int(state.claims_hess_ellipses)),
+            ellipse_points=ellipse_points,
             progress=progress,
         )
 
@@ -622,6 +678,13 @@ def hessian_section(subject: claims.Subject) -> None:
         work,
         help="Trains what is missing, then measures every estimate against the exact KDE's Hessian.",
         estimate=training_seconds(int(to_train), subject.model) + HESSIAN_MEASURE_SECONDS,
+        # shared only when built on nothing of the person's own (no direct network, or the shared one)
+        inputs=(
+            ("claims_hess_steps", "claims_hess_n_test", "claims_hess_ellipses")
+            if direct is None or shared_results().holds(direct)
+            else None
+        ),
+        uses=direct,
     )
     report = state.get("claims_hessians")
     if report is None or not report.rows:
@@ -719,24 +782,16 @@ if subject is None:
     st.info("Train a model here (above), or train one on the Playground page for a few steps, to start.")
     st.stop()
 forget_results_of_other_models(subject)
-where = {"playground": "the Playground page"}.get(subject.source, subject.source)
+where = {"playground": "the Playground page", "default": "the default setup (shared by everyone, read-only)"}.get(
+    subject.source, subject.source
+)
 st.success(
     f"Testing the DDE from {where}: {subject.dataset}, {len(subject.points):,} points, "
     f"σ = {subject.sigma:g}, {subject.steps:,} training steps."
 )
-tabs = st.tabs(
-    [
-        "1 · Inference cost O(d) vs O(d·D)",
-        "2 · A real, normalisable density",
-        "3 · A conservative field",
-        "4 · High-order gradients: autodiff or direct?",
-    ]
-)
-with tabs[0]:
-    timing_section(subject)
-with tabs[1]:
-    likelihood_section(subject)
-with tabs[2]:
-    field_section(subject)
-with tabs[3]:
-    hessian_section(subject)
+# Only the open tab runs (each may measure the default model the first time it is opened).
+tabs = st.tabs(TABS, key="claims_tab", on_change="rerun")
+for tab, section in zip(tabs, (timing_section, likelihood_section, field_section, hessian_section), strict=True):
+    if tab.open:
+        with tab:
+            section(subject)

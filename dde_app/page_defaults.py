@@ -14,5 +14,23 @@ from dde_core.config import Config
 SAMPLING_MODEL = Config(dataset="2spirals", sigma=0.2, steps=1500)
 SAMPLING_RUN = {"sampler": "ULA", "step_size": 2e-3, "n_steps": 300, "n_chains": 1000, "seed": 0}
 
-# Claims: the default model that every claim is measured on first.
+# Claims: the default model that every claim is measured on first, and the first values of the
+# page's controls (with these, each claim shows the shared default result when its tab opens).
 CLAIMS_MODEL = Config(dataset="8gaussians", sigma=0.2, n_samples=5_000, steps=1_000)
+CLAIMS_CONTROLS = {
+    "claims_max_d": 100_000,
+    "claims_budget": 20.0,
+    "claims_query_n": 32,
+    "claims_n_test": 5_000,
+    "claims_n_is": 20_000,
+    "claims_quad_n": 200,
+    "claims_sweep_sigmas": [0.05, 0.1, 0.2, 0.3, 0.5, 0.8],
+    "claims_sweep_steps": 500,
+    "claims_direct_steps": 1_000,
+    "claims_loop_x": 0.0,
+    "claims_loop_y": 0.0,
+    "claims_loop_r": 1.5,
+    "claims_hess_steps": 1_000,
+    "claims_hess_n_test": 2_000,
+    "claims_hess_ellipses": 3,
+}

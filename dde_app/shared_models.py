@@ -1,13 +1,12 @@
 """Results for the default setups, computed once per server and shared by every session.
 
 So that no page opens empty, each page shows a result for its default setup at once:
-a trained model, a sampler run. The first visitor's session computes it (with a
-progress bar); every session after finds it ready. Two sessions asking at the same
-moment compute it once: the second waits for the first and sees its progress.
+a trained model, a sampler run. The first visitor starts it (in a thread of its own)
+and waits with a progress bar; every session after finds it ready. Two sessions asking at the same
+moment compute it once: both wait for it and see its progress.
 
 Only default setups are shared: a person's own model is never put here. A shared
-value is read-only (the pages only read a shared model: they sample from it and
-measure it; training further works on a copy, see ``PlaygroundSession``).
+value is read-only: the pages only sample from a shared model and measure it.
 """
 
 from __future__ import annotations
@@ -38,7 +37,12 @@ class _Entry:
 
 
 class SharedResults:
-    """``get(key, compute)``: ``compute(progress)`` once per key for the whole server."""
+    """``get(key, compute)``: ``compute(progress)`` once per key for the whole server.
+
+    The computation runs in a thread of its own, not in the asking session's script: a
+    person who clicks elsewhere (which interrupts their page's run) does not stop it, and
+    the next visitor finds it further along or done.
+    """
 
     def __init__(self) -> None:
         self._entries: dict[Hashable, _Entry] = {}
@@ -46,20 +50,20 @@ class SharedResults:
         self.computed = 0  # how many times a value was computed (for tests)
 
     def get(self, key: Hashable, compute: Callable[[Progress], Any], progress: Progress | None = None) -> Any:
-        """The value for ``key``, computing it with ``compute(progress)`` if no session has.
+        """The value for ``key``, starting ``compute(progress)`` if no session has.
 
-        ``progress(fraction)`` is called in the calling thread, by the computing session
-        and by any session waiting for it. A failed computation is not kept: the error
-        is raised to every caller waiting for it, and the next caller tries again.
+        Waits for it, calling ``progress(fraction)`` in the calling thread about ten times
+        a second. A failed computation is not kept: its error is raised to every caller
+        waiting for it, and the next caller starts it again.
         """
         report = progress or (lambda fraction: None)
         with self._lock:
             entry = self._entries.get(key)
-            mine = entry is None
-            if mine:
+            if entry is None:
                 entry = self._entries[key] = _Entry()
-        if mine:
-            return self._compute(key, entry, compute, report)
+                threading.Thread(
+                    target=self._compute, args=(key, entry, compute), name="dde-shared-result", daemon=True
+                ).start()
         while not entry.done.wait(WAIT_SLICE_SECONDS):
             report(entry.fraction)
         if entry.error is not None:
@@ -71,22 +75,24 @@ class SharedResults:
         entry = self._entries.get(key)
         return entry is not None and entry.done.is_set() and entry.error is None
 
-    def _compute(self, key: Hashable, entry: _Entry, compute: Callable[[Progress], Any], report: Progress) -> Any:
+    def holds(self, value: Any) -> bool:
+        """True if ``value`` (this very object) is a shared result."""
+        with self._lock:
+            return any(entry.value is value for entry in self._entries.values() if entry.done.is_set())
+
+    def _compute(self, key: Hashable, entry: _Entry, compute: Callable[[Progress], Any]) -> None:
         def progress(fraction: float) -> None:
             entry.fraction = fraction
-            report(fraction)
 
         try:
             entry.value = compute(progress)
             self.computed += 1
-        except BaseException as error:  # noqa: BLE001  (a stopped run too): not kept, raised to all waiting
+        except BaseException as error:  # noqa: BLE001  not kept; raised to every caller waiting
             entry.error = error
             with self._lock:
                 self._entries.pop(key, None)
-            raise
         finally:
             entry.done.set()
-        return entry.value
 
 
 _shared: SharedResults | None = None

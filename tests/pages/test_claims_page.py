@@ -10,18 +10,32 @@ import numpy as np
 import pytest
 from streamlit.testing.v1 import AppTest
 
+from dde_app import page_defaults
 from dde_app.session import PlaygroundSession
+from dde_app.shared_models import shared_results
 from dde_core import claims
 from dde_core.claims import BASELINE, DDE_HESSIAN, EXACT, JACOBIAN, SECOND_ORDER
 from dde_core.experiment import Config
 
 PAGE = str(Path(__file__).resolve().parents[2] / "app_pages" / "claims.py")
+DEFAULT_SOURCE = "The default model (shared)"
+TABS = {  # the page's tabs: only the open one runs
+    1: "1 · Inference cost O(d) vs O(d·D)",
+    2: "2 · A real, normalisable density",
+    3: "3 · A conservative field",
+    4: "4 · High-order gradients: autodiff or direct?",
+}
 
 
 def open_page(**state) -> AppTest:
     at = AppTest.from_file(PAGE, default_timeout=120)
     for key, value in state.items():
         at.session_state[key] = value
+    return at.run()
+
+
+def show_tab(at: AppTest, number: int) -> AppTest:
+    at.session_state["claims_tab"] = TABS[number]
     return at.run()
 
 
@@ -43,18 +57,39 @@ def errors(at: AppTest) -> list[str]:
 @pytest.fixture(scope="module")
 def trained():
     """The page after "Train a DDE here" (20 steps on 1,000 points of 8gaussians)."""
-    at = open_page(claims_n=1000, claims_steps=20)
+    at = open_page(claims_source="Train one here", claims_n=1000, claims_steps=20)
+    assert "Train a model here" in at.info[0].value  # nothing trained here yet
+    assert at.button(key="claims_train_run").label == "Train a DDE here"
+    assert at.button(key="claims_train_stop").label == "Stop"
     at.button(key="claims_train_run").click().run()
     return at
 
 
-def test_renders_without_a_model():
+def test_first_visit_tests_the_shared_default_model_and_each_tab_shows_its_shared_result():
+    shared = shared_results()
+    before = shared.computed
     at = open_page()
     assert not at.exception and not errors(at)
-    assert "Train a model here" in at.info[0].value
-    assert at.button(key="claims_train_run").label == "Train a DDE here"
-    assert at.button(key="claims_train_stop").label == "Stop"
-    assert at.radio(key="claims_source").options == ["Train one here"]
+    assert at.radio(key="claims_source").options == [DEFAULT_SOURCE, "Train one here"]
+    assert at.radio(key="claims_source").value == DEFAULT_SOURCE
+    model = page_defaults.CLAIMS_MODEL
+    assert "the default setup (shared by everyone, read-only)" in at.success[0].value
+    assert f"{model.n_samples:,} points" in at.success[0].value
+    assert [row.D for row in at.session_state["claims_timing"].rows] == [100, 1000]  # tab 1, no click
+    first_made = shared.computed - before  # the model and the timing: 2 (0 if an earlier test made them)
+    assert first_made in (0, 2)
+    other = open_page()  # a second session: everything is there, nothing is computed again
+    assert not other.exception and shared.computed - before == first_made
+    assert other.session_state["claims_timing"] is at.session_state["claims_timing"]
+    shown = {2: "Held-out log-likelihood (± 1 standard error)", 3: "Curl", 4: "Relative error of each Hessian"}
+    for number, key in ((2, "claims_ll"), (3, "claims_direct"), (4, "claims_hessians")):
+        show_tab(at, number)
+        assert not at.exception and not errors(at), number
+        assert at.session_state[key] is not None, key
+        assert any(title.startswith(shown[number]) for title in charts(at)), (number, list(charts(at)))
+    made = shared.computed - before
+    show_tab(other, 2)
+    assert other.session_state["claims_ll"] is at.session_state["claims_ll"] and shared.computed - before == made
 
 
 def test_train_here_trains_a_model(trained):
@@ -62,13 +97,14 @@ def test_train_here_trains_a_model(trained):
     subject = trained.session_state["claims_local"]
     assert subject.steps == 20 and len(subject.points) == 1000 and subject.dataset == "8gaussians"
     assert "20 training steps" in trained.success[0].value
-    # The three sections and their run buttons, each with a Stop next to it.
-    for key in ("claims_timing", "claims_sweep", "claims_direct"):
-        assert trained.button(key=f"{key}_run") and trained.button(key=f"{key}_stop").label == "Stop"
-    assert trained.button(key="claims_ll_run").label == "Measure held-out log-likelihood"
-    # Before the direct network exists, the DDE's curl panel is shown alone.
-    curl = next(spec for title, spec in charts(trained).items() if title.startswith("Curl"))
-    assert len([trace for trace in curl["data"] if trace["type"] == "heatmap"]) == 1
+    # The sections and their run buttons, each with a Stop next to it.
+    for number, keys in ((2, ("claims_ll", "claims_sweep")), (3, ("claims_direct",)), (1, ("claims_timing",))):
+        show_tab(trained, number)
+        for key in keys:
+            assert trained.button(key=f"{key}_run") and trained.button(key=f"{key}_stop").label == "Stop"
+        if number == 3:  # before the direct network exists, the DDE's curl panel is shown alone
+            curl = next(spec for title, spec in charts(trained).items() if title.startswith("Curl"))
+            assert len([trace for trace in curl["data"] if trace["type"] == "heatmap"]) == 1
 
 
 def test_timing_button_measures_and_plots(trained):
@@ -86,6 +122,7 @@ def test_timing_button_measures_and_plots(trained):
 
 
 def test_likelihood_and_sweep_buttons_fill_tables_and_plots(trained):
+    show_tab(trained, 2)
     trained.number_input(key="claims_n_test").set_value(200)
     trained.number_input(key="claims_n_is").set_value(1000)
     trained.number_input(key="claims_quad_n").set_value(50)
@@ -105,6 +142,7 @@ def test_likelihood_and_sweep_buttons_fill_tables_and_plots(trained):
 
 
 def test_direct_network_button_adds_its_curl_panel(trained):
+    show_tab(trained, 3)
     trained.number_input(key="claims_direct_steps").set_value(20)
     trained.button(key="claims_direct_run").click().run()
     assert not trained.exception and not errors(trained)
@@ -119,6 +157,7 @@ def test_direct_network_button_adds_its_curl_panel(trained):
 
 
 def test_bad_input_shows_errors_and_keeps_the_model(trained):
+    show_tab(trained, 3)
     trained.number_input(key="claims_loop_r").set_value(-1.0).run()
     assert not trained.exception
     assert any("radius must be a finite number greater than 0" in e for e in errors(trained))
@@ -138,6 +177,7 @@ def test_uses_the_playground_model_and_explains_missing_fresh_samples():
     assert not at.exception
     assert at.radio(key="claims_source").value == "Playground model"
     assert "from the Playground page" in at.success[0].value and "6 training steps" in at.success[0].value
+    show_tab(at, 2)
     at.button(key="claims_ll_run").click().run()
     assert not at.exception
     assert any("toy distribution" in e for e in errors(at))
@@ -149,7 +189,7 @@ def test_a_run_cut_short_keeps_its_rows_and_says_so(trained):
     report = claims.TimingReport(64, 0.2, 30.0, 3, rows=[row])
     trained.session_state["claims_timing"] = report
     trained.session_state["claims_running"] = "claims_timing"
-    trained.run()
+    show_tab(trained, 1)
     assert not trained.exception and trained.session_state["claims_timing"].stopped
     assert any("Stopped early: larger sizes were not measured." in c.value for c in trained.caption)
     assert table_with(trained, "DDE s")["D"].tolist() == [row.D for row in report.rows]
@@ -157,6 +197,7 @@ def test_a_run_cut_short_keeps_its_rows_and_says_so(trained):
 
 def test_hessian_claim_measures_three_estimates_with_maps_and_ellipses(trained):
     trained.number_input(key="claims_sigma").set_value(0.2)  # an earlier test leaves a bad σ in the form
+    show_tab(trained, 4)
     trained.number_input(key="claims_hess_steps").set_value(20)
     trained.number_input(key="claims_hess_n_test").set_value(200)
     trained.slider(key="claims_hess_ellipses").set_value(2)

@@ -241,6 +241,7 @@ def test_claims_runs_stop_at_the_budget_keeping_what_they_measured(monkeypatch):
     monkeypatch.setattr(limits, "RUN_BUDGET_SECONDS", 1.0)  # read by the page at each run
     at = AppTest.from_file(str(ROOT / "app_pages" / "claims.py"), default_timeout=300)
     at.session_state["claims_budget"] = 1.0  # (the timing sweep's own budget may not exceed it)
+    at.session_state["claims_source"] = "Train one here"
     at.run()
     at.number_input(key="claims_n").set_value(500)
     at.number_input(key="claims_steps").set_value(1000)

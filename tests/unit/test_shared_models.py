@@ -54,3 +54,22 @@ def test_different_setups_are_different_entries():
     assert shared.get(("2spirals", 0.2), lambda p: 1) == 1
     assert shared.get(("moons", 0.2), lambda p: 2) == 2
     assert shared.computed == 2
+
+
+def test_a_viewer_who_leaves_does_not_stop_the_computation():
+    """A click elsewhere interrupts the viewer's script (here: its progress callback raises);
+    the computation goes on in its own thread and the next viewer gets its value."""
+    shared, release = SharedResults(), threading.Event()
+
+    def slow(progress):
+        progress(0.5)
+        release.wait(5)
+        return "model"
+
+    def leave(fraction):
+        raise KeyboardInterrupt  # what a rerun does to the waiting script
+
+    with pytest.raises(KeyboardInterrupt):
+        shared.get("k", slow, progress=leave)
+    release.set()
+    assert shared.get("k", slow) == "model" and shared.computed == 1
