@@ -39,4 +39,5 @@ def test_compare_opens_with_the_default_leaderboard_and_densities(page, app_url,
     assert_drawn(page, "ROC curves")
     assert_drawn(page, "outliers found")  # the flagged points at the threshold
     assert_no_exception(page)
+    page.locator(".js-plotly-plot").last.scroll_into_view_if_needed()  # the flagged points, below the ROC curves
     screenshot(page, artifacts, "compare-anomalies")
