@@ -10,6 +10,7 @@ import streamlit as st
 from dde_app import widget_state
 from dde_app.charts import chart, live_chart
 from dde_app.generate_session import DDE_LABEL, GAN_LABEL, GenerateSession, GenerateSettings
+from dde_app.live_controls import playback_buttons, stopped_by_itself
 from dde_app.live_training import streamlit_connection
 from dde_app.live_view import POLL_SECONDS, poll_path
 from dde_app.text import plain
@@ -226,57 +227,29 @@ elif not wanted_ok:
 
 
 # ---- controls -------------------------------------------------------------------------------
-def set_running(play: bool) -> None:
-    """Play or pause (idempotent: a click delivered twice must not undo itself)."""
-    if play:
-        session.play(session.settings.steps_per_frame or 1)
-    else:
-        session.pause()
-
-
-def step_once(part: str | None = None) -> None:
+def step_part(part: str) -> None:
     session.pause()
     try:
-        if part is None:
-            session.tick(session.settings.steps_per_frame or 10)
-        else:
-            session.step_part(part)
+        session.step_part(part)
     except InputError as error:
         state.gen_notice = str(error)
-
-
-def reset() -> None:
-    session.reset()
 
 
 labels = session.settings.labels
 critic_name = {DDE_LABEL: "sample DDE", GAN_LABEL: "discriminator"}
 critic_words = " and ".join(critic_name[label] for label in labels)
-playing = session.running  # read once: the trainer may stop by itself while this run draws
 controls = st.columns([1, 1, 1, 1.6, 1.6])
-controls[0].button(
-    "Pause" if playing else "Play",
-    on_click=set_running,
-    args=(not playing,),
-    icon=":material/pause:" if playing else ":material/play_arrow:",
-    type="primary",
-    key="gen_play",
-    width="stretch",
-)
-controls[1].button(
-    "Step", on_click=step_once, key="gen_step", icon=":material/skip_next:", width="stretch", help="One frame."
-)
-controls[2].button(
-    "Reset",
-    on_click=reset,
-    key="gen_reset",
-    icon=":material/restart_alt:",
-    width="stretch",
-    help="New untrained generator(s), same settings and data (a trained data DDE is kept).",
+playing = playback_buttons(
+    session,
+    controls,
+    ("gen_play", "gen_step", "gen_reset"),
+    lambda: session.settings.steps_per_frame or 10,
+    "gen_notice",
+    "New untrained generator(s), same settings and data (a trained data DDE is kept).",
 )
 controls[3].button(
     f"Step the {critic_words} only",
-    on_click=step_once,
+    on_click=step_part,
     args=("critic",),
     key="gen_step_critic",
     width="stretch",
@@ -284,7 +257,7 @@ controls[3].button(
 )
 controls[4].button(
     "Step the generator only",
-    on_click=step_once,
+    on_click=step_part,
     args=("generator",),
     key="gen_step_generator",
     width="stretch",
@@ -305,21 +278,10 @@ st.caption(
 )
 
 
-def queue_text(place: int, slots: int) -> str:
-    ahead = "you are next" if place == 1 else f"{place - 1} ahead of you"
-    return f"Waiting for a training slot ({ahead}): all {slots} slots of this server are in use."
-
-
 @st.fragment(run_every=STATS_SECONDS if playing else None)
 def live_stats() -> None:
     """The numbers and measure curves, refreshed once a second while playing."""
-    session.heartbeat()
-    if playing and not session.running:
-        if session.last_error:
-            state.gen_notice = f"Training stopped: {session.last_error}"
-        st.rerun()
-    if place := session.place():
-        st.info(queue_text(place, session.schedule.max_players), icon=":material/hourglass_top:")
+    stopped_by_itself(session, playing, "gen_notice")
     latest = session.latest_frame
     stats = st.columns(5)
     stats[0].metric("Generator step", f"{latest.generator_step:,}")

@@ -17,6 +17,7 @@ from dde_app.drawing import (
     drawing_from_query,
     drawing_to_query,
 )
+from dde_app.live_controls import playback_buttons, stopped_by_itself
 from dde_app.live_view import POLL_SECONDS, poll_path
 from dde_app.page_tools import SHORTCUTS_TEXT, copy_link_button, keyboard_shortcuts, lecture_style
 from dde_app.playground_state import playground
@@ -373,54 +374,14 @@ elif config is None and dist == UPLOAD:
 
 
 # ---- controls -------------------------------------------------------------------------
-def set_running(play: bool) -> None:
-    """Play or pause. Idempotent on purpose: while the live fragments rerun on a
-    timer, one click's callback can be delivered twice, and a toggle would undo itself."""
-    if play:
-        session.play(int(state.w_spf))
-    else:
-        session.pause()
-
-
-def step_once() -> None:
-    session.pause()
-    try:
-        session.tick(int(state.w_spf))
-    except InputError as error:
-        state.notice = str(error)
-
-
-def reset() -> None:
-    session.reset()
-
-
-# Read once: the trainer may stop by itself (idle, error) while this run draws the page.
-playing = session.running
 controls = st.columns([1, 1, 1, 4])
-controls[0].button(
-    "Pause" if playing else "Play",
-    on_click=set_running,
-    args=(not playing,),
-    icon=":material/pause:" if playing else ":material/play_arrow:",
-    type="primary",
-    key="play",
-    width="stretch",
-)
-controls[1].button(
-    "Step",
-    on_click=step_once,
-    key="step",
-    width="stretch",
-    icon=":material/skip_next:",
-    help="Train one frame's worth of steps.",
-)
-controls[2].button(
-    "Reset",
-    on_click=reset,
-    key="reset",
-    width="stretch",
-    icon=":material/restart_alt:",
-    help="A new untrained model with the same settings and data.",
+playing = playback_buttons(
+    session,
+    controls,
+    ("play", "step", "reset"),
+    lambda: int(state.w_spf),
+    "notice",
+    "A new untrained model with the same settings and data.",
 )
 show_noisy = controls[3].toggle("Show noisy data x + σ·η", key="w_noisy", persist_state=KEEP)
 st.caption(SHORTCUTS_TEXT)
@@ -461,16 +422,6 @@ def live_panel() -> None:
     )
 
 
-def queue_text(place: int, slots: int) -> str:
-    """What a session waiting to play is told (``place``: see ``PlaygroundSession.place``)."""
-    ahead = "you are next" if place == 1 else f"{place - 1} ahead of you"
-    return (
-        f"Waiting for a training slot ({ahead}): all {slots} slot{'s' if slots != 1 else ''} of this "
-        "server are in use. "
-        "Training starts by itself when one pauses; Pause leaves the queue."
-    )
-
-
 @st.fragment(run_every=STATS_SECONDS if playing else None)
 def live_stats() -> None:
     """Numbers and curves below the panels, refreshed once a second while playing.
@@ -478,13 +429,7 @@ def live_stats() -> None:
     When the trainer has stopped by itself (an error, or an idle timeout) the whole
     page reruns to show it paused.
     """
-    session.heartbeat()
-    if playing and not session.running:  # (playing: as this page was drawn)
-        if session.last_error:
-            state.notice = f"Training stopped: {session.last_error}"
-        st.rerun()
-    if place := session.place():
-        st.info(queue_text(place, session.schedule.max_players), icon=":material/hourglass_top:")
+    stopped_by_itself(session, playing, "notice")
     record = experiment.record.snapshot()
     stats = st.columns(5)
     stats[0].metric("Step", f"{record.steps[-1]:,}")

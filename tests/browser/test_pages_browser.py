@@ -125,15 +125,30 @@ def open_fresh(page, url: str, heading: str, source_key: str, offered: str, abse
 # ---- Sampling ---------------------------------------------------------------------------------
 
 
-def test_sampling_trains_here_and_runs_both_samplers(page, app_url, artifacts):
+def choose_source(page, key: str, option: str) -> None:
+    """Pick ``option`` in the radio created with ``key`` (the model a page uses)."""
+    keyed(page, key).get_by_text(option, exact=True).click()
+    expect(keyed(page, key).get_by_role("radio", name=option)).to_be_checked()
+
+
+def test_sampling_opens_with_the_shared_default_then_trains_here_and_runs_both_samplers(page, app_url, artifacts):
     open_fresh(
         page,
         f"{app_url}/sampling",
         "Sampling with Langevin dynamics",
         "sampling_source",
-        offered="A model trained here",
+        offered="The default model (shared)",
         absent="The playground's model",
     )
+    # Never an empty page: the shared default model and a sampler run on it, without a click.
+    expect(page.get_by_text("Model: DDE on")).to_contain_text("2spirals, σ = 0.2, 1,500 training steps")
+    for title in SAMPLE_TITLES:
+        wait_for_chart(page, title, TRAIN_MS)
+        assert_drawn(page, title)
+    expect_table_contains(dataframe(page), ("model", "DDE", "KDE", "1000"))
+    screenshot(page, artifacts, "sampling-00-first-visit")
+
+    choose_source(page, "sampling_source", "A model trained here")
     expect(page.get_by_test_id("stAlert").filter(has_text="Train a model here")).to_be_visible()
 
     set_number(page, "sampling_steps", 300)
@@ -193,17 +208,22 @@ def test_sampling_uses_the_playground_model(page, app_url, artifacts):
 # ---- Claims -----------------------------------------------------------------------------------
 
 
-def train_claims_model(page, app_url) -> None:
-    """Open /claims in a fresh session (no model, no tabs) and train its own tiny DDE there."""
+def train_claims_model(page, app_url, artifacts=None) -> None:
+    """Open /claims in a fresh session, which tests the shared default model at once (its
+    first claim measured without a click), then train the page's own tiny DDE there."""
     open_fresh(
         page,
         f"{app_url}/claims",
         "Claims: the DDE's promises, measured",
         "claims_source",
-        offered="Train one here",
+        offered="The default model (shared)",
         absent="Playground model",
     )
-    expect(page.get_by_role("tab")).to_have_count(0)
+    expect(page.get_by_test_id("stAlert").filter(has_text="Testing the DDE from the default setup")).to_be_visible()
+    if artifacts is not None:  # the first claim of the default model, measured once per server
+        wait_for_chart(page, "Time to evaluate log p", TRAIN_MS)
+        screenshot(page, artifacts, "claims-00-first-visit")
+    choose_source(page, "claims_source", "Train one here")
 
     set_number(page, "claims_n", 1000)
     set_number(page, "claims_steps", 100)
@@ -227,7 +247,7 @@ def measure_timing(page):
 
 
 def test_claims_measures_each_claim(page, app_url, artifacts):
-    train_claims_model(page, app_url)
+    train_claims_model(page, app_url, artifacts)
 
     # Claim 1: inference time.
     panel = measure_timing(page)
