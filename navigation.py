@@ -32,6 +32,8 @@ pages = [
     st.Page("app_pages/playground.py", title="Playground", icon=":material/tune:", default=True),
     st.Page("app_pages/sampling.py", title="Sampling", icon=":material/scatter_plot:"),
     st.Page("app_pages/claims.py", title="Claims", icon=":material/fact_check:"),
+    st.Page("app_pages/generate.py", title="Generate", icon=":material/auto_awesome:"),
+    st.Page("app_pages/compare.py", title="Compare", icon=":material/leaderboard:"),
 ]
 keep_across_reloads()  # a reloaded tab finds its playground again (dde_app/resume.py)
 st.navigation(pages).run()
