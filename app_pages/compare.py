@@ -1,14 +1,13 @@
 """Compare: the DDE among the density-estimator families, on the same data, by held-out log-likelihood.
 
 Engine: dde_core.estimators, benchmark_data, leaderboard, anomaly (docs/science.md §9);
-figures: dde_viz.compare. The first view shows the default comparison (leaderboard.DEFAULT_SETUP),
+figures: dde_viz.compare. The first view shows the default comparison (page_defaults.COMPARE_SETUP),
 computed once per server and shared read-only by every session; a person's own runs stay in
 their session. All training goes through the server's scheduler (dde_app/scheduler.py).
 """
 
 from __future__ import annotations
 
-import io
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
@@ -18,19 +17,19 @@ import numpy as np
 import pandas as pd
 import streamlit as st
 
-from dde_app import widget_state
+from dde_app import page_defaults, widget_state
 from dde_app.charts import chart
+from dde_app.csv_input import csv_points, remembered_csv_settings
 from dde_app.scheduler import scheduler
 from dde_app.shared_models import shared_results
 from dde_app.text import plain
-from dde_app.widget_state import KEEP, UPLOAD
-from dde_core import anomaly, benchmark_data, datasets, estimators, leaderboard
+from dde_app.widget_state import DRAWN, KEEP, UPLOAD, drawing
+from dde_core import anomaly, benchmark_data, estimators, leaderboard
 from dde_core.benchmark_data import BenchmarkSet
 from dde_core.device import device_name
 from dde_core.errors import InputError
 from dde_core.grid import Grid
 from dde_core.leaderboard import ORACLE, ComparisonSetup
-from dde_core.limits import DEFAULT_UPLOAD_POINTS, MAX_UPLOAD_MB
 from dde_viz import compare as figures
 
 GRID_CELLS = 80  # per side of the density heatmaps (80² values per panel keeps the page light)
@@ -41,15 +40,18 @@ CURVE_DEFAULT_NAMES = ["dde", "kde-cv"]  # the claim tested: the DDE against the
 SWEEP_DEFAULT_NAMES = ["dde", "kde-cv", "gmm"]
 SWEEP_N_TEST = 500
 state = st.session_state
-default = leaderboard.DEFAULT_SETUP  # read at every run: tests shrink it
-DATA_CHOICES = [*benchmark_data.names(), UPLOAD]
+default = page_defaults.COMPARE_SETUP  # read at every run: tests shrink it
+drawn = drawing()
+DATA_CHOICES = [*benchmark_data.names(), *([DRAWN] if drawn is not None else []), UPLOAD]
+if state.get("compare_data") not in (None, *DATA_CHOICES):
+    state.compare_data = default.dataset  # (a drawing chosen before, since replaced by a toy)
 widget_state.remember(
     {
         "compare_data": default.dataset,
         "compare_estimators": list(default.names),
         "compare_n": default.n_train,
         "compare_seed": default.seed,
-        "compare_csv_std": True,
+        **remembered_csv_settings("compare"),
         "compare_curve_names": CURVE_DEFAULT_NAMES,
         "compare_curve_sizes": CURVE_DEFAULT_SIZES,
         "compare_sweep_kind": benchmark_data.SYNTHETIC_KINDS[0],
@@ -147,61 +149,26 @@ def cached(key: str, inputs: tuple, make: Callable[[], Any]) -> Any:
     return entry[1]
 
 
-def uploaded_points(where) -> tuple[str, Any] | None:
-    """The uploader, the column choices and the file's points (file name, PointData); None while there
-    is no valid file (the reason is shown; earlier results stay)."""
-    upload = where.file_uploader(
-        "CSV of points",
-        type=["csv", "txt", "tsv"],
-        key="compare_upload",
-        help=f"Two or more numeric columns; a header is optional. Up to {MAX_UPLOAD_MB} MB; at most "
-        f"{DEFAULT_UPLOAD_POINTS:,} rows are used (a seeded random subsample).",
-    )
-    if upload is not None:
-        state.compare_file = (upload.file_id, upload.name, upload.getvalue())
-    kept = state.get("compare_file")
-    if kept is None:
-        where.info("Upload a CSV file to compare the estimators on your own points.")
-        return None
-    file_id, name, content = kept
-    if upload is None:
-        where.caption(f"Using {plain(name)}, uploaded earlier. Upload another file to replace it.")
-    try:
-        read = lambda: datasets.read_csv_table(io.BytesIO(content)).column_names  # noqa: E731
-        found = cached("compare_csv_columns", (file_id,), read)
-        if state.get("compare_csv_x") not in found or state.get("compare_csv_y") not in found:
-            state.compare_csv_x, state.compare_csv_y = found[0], found[min(1, len(found) - 1)]
-        columns = where.columns(3)
-        x = columns[0].selectbox("x column", found, key="compare_csv_x", persist_state=KEEP)
-        y = columns[1].selectbox("y column", found, key="compare_csv_y", persist_state=KEEP)
-        standardize = columns[2].checkbox("Standardise (mean 0, std 1)", key="compare_csv_std", persist_state=KEEP)
-        points = cached(
-            "compare_csv_points",
-            (file_id, x, y, standardize),
-            lambda: datasets.load_csv(
-                io.BytesIO(content), columns=(x, y), standardize=standardize, max_points=DEFAULT_UPLOAD_POINTS
-            ),
-        )
-    except InputError as error:
-        where.error(plain(f"{name}: {error}"))
-        return None
-    return name, points
-
-
-def csv_comparison(setup: ComparisonSetup, name: str, points: Any) -> Comparison:
-    """An uploaded file's points split (seeded) into training (cut to n_train) and held-out points; no oracle."""
-    pool, test = benchmark_data.train_test_split(np.asarray(points.points, np.float64), CSV_TEST_FRACTION, setup.seed)
-    columns = ", ".join(points.column_names)
+def own_points_comparison(setup: ComparisonSetup, points: Any, described: str) -> Comparison:
+    """A person's points (a file's, a drawing's) split (seeded) into training (cut to n_train)
+    and held-out points; no oracle."""
+    pool, test = benchmark_data.train_test_split(np.asarray(points, np.float64), CSV_TEST_FRACTION, setup.seed)
     data = BenchmarkSet(
         setup.dataset,
         pool[: setup.n_train],
         test,
         None,
         None,
-        f"your file {name} (columns {columns}): {len(pool):,} training and {len(test):,} held-out points "
-        "(a seeded 80/20 split); no exact density",
+        f"{described}: {len(pool):,} training and {len(test):,} held-out points (a seeded 80/20 split); "
+        "no exact density",
     )
     return Comparison(setup, data, pool=pool)
+
+
+def csv_comparison(setup: ComparisonSetup, name: str, points: Any) -> Comparison:
+    """An uploaded file's points (``datasets.load_csv``'s result) as ``own_points_comparison``."""
+    columns = ", ".join(points.column_names)
+    return own_points_comparison(setup, points.points, f"your file {name} (columns {columns})")
 
 
 # ---- the default comparison: computed once per server, shared read-only --------------------------------
@@ -241,7 +208,7 @@ def compute_default(setup: ComparisonSetup, progress: Callable[[float], None], b
 def default_comparison() -> Comparison:
     """The shared default comparison, computed once per server; this session shows the rows as they
     come when it is the one that started it, else the progress of the computation."""
-    setup = leaderboard.DEFAULT_SETUP
+    setup = page_defaults.COMPARE_SETUP
     building: dict = {}
     bar, live = st.empty(), st.empty()
     shown = [0]
@@ -291,7 +258,9 @@ choice = sidebar.selectbox(
 )
 upload = None
 if choice == UPLOAD:
-    upload = uploaded_points(sidebar)
+    upload = csv_points(sidebar, "compare", "Upload a CSV file to compare the estimators on your own points.")
+elif choice == DRAWN:
+    sidebar.caption(f"The {len(drawn)} points you drew on the Playground.")
 else:
     sidebar.caption(benchmark_data.describe(choice))
 columns = sidebar.columns(2)
@@ -329,7 +298,13 @@ sidebar.caption(
 
 
 def own_setup() -> ComparisonSetup:
-    dataset = f"csv:{upload[0]}" if choice == UPLOAD and upload is not None else choice
+    dataset = (
+        f"csv:{upload[0]}"
+        if choice == UPLOAD and upload is not None
+        else f"drawn ({len(drawn)} points)"
+        if choice == DRAWN
+        else choice
+    )
     return ComparisonSetup(dataset, tuple(names), int(n_train), default.n_test, int(seed), default.params)
 
 
@@ -346,7 +321,12 @@ def run_own() -> None:
         state.pop("compare_result", None)  # the shared default comparison is shown
         return
     try:
-        result = csv_comparison(setup, *upload) if choice == UPLOAD else Comparison(setup, setup.load())
+        if choice == UPLOAD:
+            result = csv_comparison(setup, *upload)
+        elif choice == DRAWN:
+            result = own_points_comparison(setup, drawn, "your drawing")
+        else:
+            result = Comparison(setup, setup.load())
     except InputError as error:
         st.error(plain(f"Could not compare: {error}"))
         return

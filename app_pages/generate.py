@@ -2,23 +2,22 @@
 
 from __future__ import annotations
 
-import io
 from dataclasses import replace
 
 import streamlit as st
 
 from dde_app import widget_state
 from dde_app.charts import chart, live_chart
+from dde_app.csv_input import csv_label, csv_points, remembered_csv_settings
 from dde_app.generate_session import DDE_LABEL, GAN_LABEL, GenerateSession, GenerateSettings
 from dde_app.live_controls import playback_buttons, stopped_by_itself
 from dde_app.live_training import streamlit_connection
 from dde_app.live_view import POLL_SECONDS, poll_path
 from dde_app.text import plain
-from dde_app.widget_state import KEEP, UPLOAD
+from dde_app.widget_state import DRAWN, KEEP, UPLOAD, drawing
 from dde_core import datasets
 from dde_core.errors import InputError
 from dde_core.generation_metrics import METRIC_LABELS
-from dde_core.limits import DEFAULT_UPLOAD_POINTS, MAX_TRAINING_POINTS, MAX_UPLOAD_MB
 from dde_viz.generate import metric_curves_figure
 
 STATS_SECONDS = 1.0  # the numbers and curves refresh this often while playing
@@ -43,8 +42,7 @@ widget_state.remember(
         "gen_seed": DEFAULTS.seed,
         "gen_spf": DEFAULTS.steps_per_frame,
         "gen_data_steps": DEFAULTS.data_steps,
-        "gen_csv_std": True,
-        "gen_csv_points": DEFAULT_UPLOAD_POINTS,
+        **remembered_csv_settings("gen"),
     }
 )
 if "generate_session" not in state:  # one per browser session: nobody shares a generator
@@ -55,49 +53,31 @@ session: GenerateSession = state.generate_session
 # ---- sidebar ------------------------------------------------------------------------------
 def uploaded_points():
     """The upload as (label, points, metadata), or None while there is no valid file (said why)."""
-    upload = st.sidebar.file_uploader(
-        "CSV of points",
-        type=["csv", "txt", "tsv"],
-        key="gen_csv",
-        help=f"Two or more numeric columns; a header is optional. Up to {MAX_UPLOAD_MB} MB.",
-    )
-    if upload is not None:
-        state.gen_csv_file = (upload.file_id, upload.name, upload.getvalue())
-    kept = state.get("gen_csv_file")
-    if kept is None:
-        st.sidebar.info("Upload a file to generate points like yours.")
+    found = csv_points(st.sidebar, "gen", "Upload a file to generate points like yours.")
+    if found is None:
         return None
-    _, name, content = kept
-    try:
-        names = datasets.read_csv_table(io.BytesIO(content)).column_names
-        if state.get("gen_csv_x") not in names or state.get("gen_csv_y") not in names:
-            state.gen_csv_x, state.gen_csv_y = names[0], names[min(1, len(names) - 1)]
-        x = st.sidebar.selectbox("x column", names, key="gen_csv_x", persist_state=KEEP)
-        y = st.sidebar.selectbox("y column", names, key="gen_csv_y", persist_state=KEEP)
-        standardize = st.sidebar.checkbox("Standardise (mean 0, std 1)", key="gen_csv_std", persist_state=KEEP)
-        most = st.sidebar.number_input(
-            "Points to use", 100, MAX_TRAINING_POINTS, step=1000, key="gen_csv_points", persist_state=KEEP
-        )
-        data = datasets.load_csv(io.BytesIO(content), columns=(x, y), standardize=standardize, max_points=int(most))
-    except InputError as error:
-        st.sidebar.error(plain(f"{name}: {error}"))
-        state.pop("gen_csv_file", None)  # a bad file is not kept: the run on screen stays
-        return None
-    st.sidebar.caption(f"{len(data.points):,} points from {plain(name)}")
-    scaled = ", standardised" if standardize else ""
-    metadata = {"columns": [x, y], "standardizer": data.standardizer.to_dict()}
-    return f"csv:{name} ({x}, {y}{scaled})", data.points, metadata
+    name, data = found
+    metadata = {"columns": list(data.column_names), "standardizer": data.standardizer.to_dict()}
+    return csv_label(name, data, state.gen_csv_std), data.points, metadata
 
 
 def sidebar() -> tuple[GenerateSettings, object]:
     """The settings the controls describe, and the uploaded points (None: a toy)."""
     bar = st.sidebar
     bar.header("Data")
-    names = datasets.names() + [UPLOAD]
-    dist = bar.selectbox("Distribution", names, key="gen_dist", persist_state=KEEP)
+    drawn = drawing()
+    names = datasets.names() + ([DRAWN] if drawn is not None else []) + [UPLOAD]
+    if state.get("gen_dist") not in names:
+        state.gen_dist = DEFAULTS.dataset
+    dist = bar.selectbox(
+        "Distribution", names, key="gen_dist", persist_state=KEEP, help="Draw your own points on the Playground page."
+    )
     upload = None
     if dist == UPLOAD:
         upload = uploaded_points()
+    elif dist == DRAWN:
+        upload = (f"drawn ({len(drawn)} points)", drawn, {"drawn": True})
+        bar.caption(f"The {len(drawn)} points you drew on the Playground.")
     else:
         bar.caption(datasets.describe(dist))
         bar.number_input("Points", step=1000, key="gen_n", persist_state=KEEP)
@@ -159,7 +139,7 @@ def sidebar() -> tuple[GenerateSettings, object]:
         steps_per_frame=state.gen_spf,
         data_steps=state.gen_data_steps,
     )
-    return settings, (None if dist != UPLOAD else upload or False)
+    return settings, (None if dist not in (UPLOAD, DRAWN) else upload or False)
 
 
 def start(settings: GenerateSettings, upload) -> bool:

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import io
-
 import numpy as np
 import streamlit as st
 
 from dde_app import widget_state
 from dde_app.charts import chart, live_chart
+from dde_app.csv_input import csv_label, csv_points, remembered_csv_settings
 from dde_app.drawing import (
     MAX_URL_POINTS,
     check_drawing,
@@ -28,7 +27,6 @@ from dde_app.widget_state import DRAW, KEEP, SETTING_WIDGETS, UPLOAD, show_model
 from dde_core import datasets
 from dde_core.errors import InputError
 from dde_core.experiment import Config
-from dde_core.limits import DEFAULT_UPLOAD_POINTS, MAX_TRAINING_POINTS, MAX_UPLOAD_MB
 from dde_core.settings import BY_FIELD, Setting
 from dde_viz.animation import Frame
 from dde_viz.figures import density_figure, gallery_figure, points_figure, training_curves_figure
@@ -78,7 +76,7 @@ if "playground" not in state:
         )
         or None
     )
-widget_state.remember({"w_lecture": False, "w_noisy": False, "w_csv_std": True, "w_csv_points": DEFAULT_UPLOAD_POINTS})
+widget_state.remember({"w_lecture": False, "w_noisy": False, **remembered_csv_settings("w")})
 session: PlaygroundSession = playground()
 
 
@@ -154,79 +152,9 @@ def drawn_points():
         return points
 
 
-def uploaded_file():
-    """The newest upload as (file id, name, bytes), or the one kept from before (the file
-    box empties when the person visits another page; their data should not)."""
-    upload = st.sidebar.file_uploader(
-        "CSV of points",
-        type=["csv", "txt", "tsv"],
-        help=f"Two or more numeric columns; a header is optional. Up to {MAX_UPLOAD_MB} MB; files with "
-        f"more than the points chosen below are subsampled.",
-    )
-    if upload is not None:
-        return upload.file_id, upload.name, upload.getvalue()
-    kept = state.get("csv_file")
-    if kept is not None:
-        st.sidebar.caption(f"Using {kept[1]}, uploaded earlier. Upload another file to replace it.")
-    return kept
-
-
-def cached(key: str, inputs: tuple, make):
-    """``make()`` once per ``inputs`` (a one-entry cache in the session): reruns of the page
-    reuse the parsed file instead of reading it again."""
-    entry = state.get(key)
-    if entry is None or entry[0] != inputs:
-        entry = state[key] = (inputs, make())
-    return entry[1]
-
-
 def upload_points():
-    """File uploader with validation; returns (file name, PointData) or None, showing any error."""
-    upload = uploaded_file()
-    if upload is None:
-        st.sidebar.info("Upload a file to train on your own points.")
-        return None
-    file_id, name, content = upload
-    try:
-        # (only the column names are kept: the table itself would be a second copy of the file)
-        names = cached("csv_columns", (file_id,), lambda: datasets.read_csv_table(io.BytesIO(content)).column_names)
-        if state.get("w_csv_x") not in names or state.get("w_csv_y") not in names:
-            state.w_csv_x, state.w_csv_y = names[0], names[min(1, len(names) - 1)]
-        x = st.sidebar.selectbox("x column", names, key="w_csv_x", persist_state=KEEP)
-        y = st.sidebar.selectbox("y column", names, key="w_csv_y", persist_state=KEEP)
-        standardize = st.sidebar.checkbox(
-            "Standardise (mean 0, std 1)",
-            key="w_csv_std",
-            persist_state=KEEP,
-            help="Recommended when the columns have very different scales.",
-        )
-        most = st.sidebar.number_input(
-            "Points to use",
-            100,
-            MAX_TRAINING_POINTS,
-            step=1000,
-            key="w_csv_points",
-            persist_state=KEEP,
-            help=f"Files with more rows are subsampled at random (seed 0) to this many points; at most "
-            f"{MAX_TRAINING_POINTS:,}, so that building a model stays within a few seconds.",
-        )
-        data = cached(
-            "csv_points",
-            (file_id, x, y, standardize, most),
-            lambda: datasets.load_csv(
-                io.BytesIO(content), columns=(x, y), standardize=standardize, max_points=int(most)
-            ),
-        )
-    except InputError as error:
-        st.sidebar.error(plain(f"{name}: {error}"))
-        return None
-    state.csv_file = upload  # a good file: kept for returning to this page
-    kept = len(data.points)
-    st.sidebar.caption(
-        f"{kept:,} points from {plain(name)}"
-        + (f" (a random {kept:,} of its {data.n_rows:,} rows)" if data.n_rows > kept else "")
-    )
-    return name, data
+    """The CSV chooser (dde_app/csv_input.py): (file name, points) or None, showing any error."""
+    return csv_points(st.sidebar, "w", "Upload a file to train on your own points.")
 
 
 def sidebar_model() -> None:
@@ -251,9 +179,7 @@ def wanted_setup(dist: str, data) -> Setup | None:
         if data is None:
             return None
         file_name, points = data
-        x, y = points.column_names
-        scaled = ", standardised" if state.w_csv_std else ""
-        values.update(dataset=f"csv:{file_name} ({x}, {y}{scaled})", n_samples=len(points.points))
+        values.update(dataset=csv_label(file_name, points, state.w_csv_std), n_samples=len(points.points))
     return Setup.from_values(values)
 
 

@@ -71,7 +71,7 @@ SIZE_LIMITS = {  # field -> (lowest, highest, what it is)
     "depth": (1, 6, "the generator's number of layers"),
     "critic_width": (2, 512, "the critics' layer width"),
     "steps_per_frame": (0, 500, "the steps per frame (0: auto)"),
-    "n_samples": (100, MAX_TRAINING_POINTS, "the number of data points"),
+    "n_samples": (2, MAX_TRAINING_POINTS, "the number of data points"),  # (a drawing may be small)
     "batch_size": (2, 4096, "the batch size"),
     "data_steps": (1, 20_000, "the data DDE's training steps"),
 }

@@ -9,6 +9,7 @@ ones (tests/pages/).
 from __future__ import annotations
 
 from dde_core.config import Config
+from dde_core.leaderboard import ComparisonSetup
 
 # Sampling: the default model and the sampler run shown on it.
 SAMPLING_MODEL = Config(dataset="2spirals", sigma=0.2, steps=1500)
@@ -34,3 +35,8 @@ CLAIMS_CONTROLS = {
     "claims_hess_n_test": 2_000,
     "claims_hess_ellipses": 3,
 }
+
+# Compare: the default 2-D toy, every estimator at its defaults, 2,000 training and 1,000
+# held-out points, seed 0 (about 45 s on 2 busy CPU cores: the DDE and the flow train 2,000
+# steps each; docs/science.md §9).
+COMPARE_SETUP = ComparisonSetup()

@@ -22,12 +22,23 @@ from dde_app.sharing import Setup
 from dde_core.config import Config
 from dde_core.settings import SETTINGS
 
-__all__ = ["KEEP", "SETTING_WIDGETS", "UPLOAD", "DRAW", "remember", "show_setup", "show_model_settings"]
+__all__ = [
+    "KEEP",
+    "SETTING_WIDGETS",
+    "UPLOAD",
+    "DRAW",
+    "DRAWN",
+    "drawing",
+    "remember",
+    "show_setup",
+    "show_model_settings",
+]
 
 KEEP = "session"  # persist_state of every control whose value survives page switches
 SETTING_WIDGETS = {f"w_{setting.key}": setting for setting in SETTINGS}  # session-state key -> setting
 UPLOAD = "Your own CSV…"  # the data choice of an uploaded file
 DRAW = "Draw your own…"  # the data choice of points drawn on the canvas (dde_app/drawing.py)
+DRAWN = "Your drawing (from the Playground)"  # the same points, as the other pages offer them
 
 
 def remember(defaults: Mapping[str, object]) -> None:
@@ -52,3 +63,8 @@ def show_model_settings(config: Config, steps_per_frame: int) -> None:
         st.session_state.w_dist = own_data
     else:
         show_setup(Setup(config, steps_per_frame))
+
+
+def drawing():
+    """The points (n, 2) this session drew on the Playground's canvas (checked), or None."""
+    return st.session_state.get("drawing")

@@ -41,7 +41,6 @@ __all__ = [
     "Row",
     "Leaderboard",
     "ComparisonSetup",
-    "DEFAULT_SETUP",
     "ORACLE",
     "COLUMNS",
     "evaluate",
@@ -151,13 +150,6 @@ class ComparisonSetup:
     def load(self) -> benchmark_data.BenchmarkSet:
         """The training and held-out points (and the oracle, when known) of this setup."""
         return benchmark_data.load(self.dataset, self.n_train, self.n_test, self.seed)
-
-
-DEFAULT_SETUP = ComparisonSetup()
-"""The comparison the Compare page shows before anyone chooses (computed once per server):
-the default 2-D toy, every estimator at its defaults, 2,000 training and 1,000 held-out
-points, seed 0.  About 45 s on 2 busy CPU cores (DDE and flow 2,000 training steps each,
-about 15 to 20 s apart from the rest; docs/science.md §9)."""
 
 
 def _checked_data(train: Any, test: Any) -> tuple[np.ndarray, np.ndarray]:

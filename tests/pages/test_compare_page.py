@@ -1,6 +1,6 @@
 """The Compare page, driven headless with AppTest (tiny setups so it stays fast).
 
-The default comparison is shrunk by patching ``leaderboard.DEFAULT_SETUP`` (the page reads
+The default comparison is shrunk by patching ``page_defaults.COMPARE_SETUP`` (the page reads
 it at every run); each test gives it its own seed, so the server-wide store of shared
 results (one per test process) computes it afresh for that test.
 """
@@ -15,6 +15,7 @@ import pytest
 from streamlit.runtime.scriptrunner_utils.exceptions import StopException
 from streamlit.testing.v1 import AppTest
 
+from dde_app import page_defaults
 from dde_app.shared_models import shared_results
 from dde_app.widget_state import UPLOAD
 from dde_core import leaderboard
@@ -30,7 +31,7 @@ _seeds = itertools.count(9001)
 def tiny_default(monkeypatch) -> ComparisonSetup:
     """A default with a (tiny) DDE, new to this process's store of shared results."""
     setup = ComparisonSetup("2spirals", ("dde", "kde-scott", "gmm"), 300, 200, next(_seeds), (("dde", TINY_DDE),))
-    monkeypatch.setattr(leaderboard, "DEFAULT_SETUP", setup)
+    monkeypatch.setattr(page_defaults, "COMPARE_SETUP", setup)
     return setup
 
 
@@ -38,7 +39,7 @@ def tiny_default(monkeypatch) -> ComparisonSetup:
 def quick_default(monkeypatch) -> ComparisonSetup:
     """A default without a training loop, for the tests of a person's own runs."""
     setup = ComparisonSetup("2spirals", ("kde-scott", "gmm"), 300, 200, 0)
-    monkeypatch.setattr(leaderboard, "DEFAULT_SETUP", setup)
+    monkeypatch.setattr(page_defaults, "COMPARE_SETUP", setup)
     return setup
 
 
@@ -56,7 +57,7 @@ def use_own_points(at: AppTest, content: bytes, name: str = "mine.csv") -> AppTe
     at.selectbox(key="compare_data").set_value(UPLOAD)
     at.multiselect(key="compare_estimators").set_value(FAST)
     at.run()
-    at.file_uploader(key="compare_upload").set_value((name, content, "text/csv"))
+    at.file_uploader(key="compare_csv_upload").set_value((name, content, "text/csv"))
     return at.run()
 
 

@@ -147,7 +147,7 @@ def test_a_comparison_setup_keys_a_cache_and_loads_its_data():
     assert setup.params_dict() == {"dde": {"steps": 10}}
     data, direct = setup.load(), benchmark_data.load("moons", 120, 50, 3)
     assert np.array_equal(data.train, direct.train) and np.array_equal(data.test, direct.test)
-    default = leaderboard.DEFAULT_SETUP
+    default = leaderboard.ComparisonSetup()
     assert default.names == estimators.NAMES and default.params_dict() == {}  # every estimator at its defaults
 
 
