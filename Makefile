@@ -11,7 +11,7 @@ test:
 	scripts/setup.sh dev
 	.venv/bin/ruff check .
 	.venv/bin/ruff format --check .
-	.venv/bin/python -m pytest
+	.venv/bin/python -m pytest -n 2 --dist loadgroup
 
 demo:
 	scripts/setup.sh

@@ -32,8 +32,14 @@ def rng():
 
 def pytest_collection_modifyitems(items):
     """Each test is marked by its folder (tests/unit, tests/pages, tests/browser), so that for
-    example ``pytest -m "not browser"`` runs everything but the real-browser tests."""
+    example ``pytest -m "not browser"`` runs everything but the real-browser tests.
+
+    For a run on several processes (``make test``: ``pytest -n 2 --dist loadgroup``, pytest-xdist)
+    each file's tests stay together (its module fixtures are made once), and all browser tests run
+    in one process, against one app server."""
     for item in items:
         folder = item.path.parent.name
         if folder in ("unit", "pages", "browser"):
             item.add_marker(folder)
+        group = "browser" if folder == "browser" else item.path.name
+        item.add_marker(pytest.mark.xdist_group(group))

@@ -278,6 +278,7 @@ def test_claims_measures_each_claim(page, app_url, artifacts):
     # Claim 3: a direct score network beside the DDE's gradient field.
     open_tab(page, "3 · A conservative field")
     field_title = "Curl (colour, same scale)"
+    wait_for_chart(page, field_title, MEASURE_MS)  # (the tab's content comes with the rerun its click started)
     before = subplot_titles(page, field_title)
     assert before is not None, [c["title"] for c in charts(page)]
     assert len(before) == 1 and before[0].startswith("DDE ∇f: ∮ s·dl = "), before  # no direct network yet

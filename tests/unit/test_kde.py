@@ -27,8 +27,8 @@ def test_log_density_matches_direct_mixture(rng, d):
 
 
 def test_blocking_does_not_change_the_answer(rng):
-    X = rng.standard_normal((5000, 2))
-    Y = rng.standard_normal((3000, 2))
+    X = rng.standard_normal((1200, 2))
+    Y = rng.standard_normal((700, 2))
     small = GaussianKDE(sigma=0.3, block_elements=1024).fit(X)
     large = GaussianKDE(sigma=0.3).fit(X)
     query_block, train_block = small._block_sizes(len(Y))
