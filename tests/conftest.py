@@ -30,16 +30,15 @@ def rng():
     return np.random.default_rng(12345)
 
 
-def pytest_collection_modifyitems(items):
+def pytest_itemcollected(item):
     """Each test is marked by its folder (tests/unit, tests/pages, tests/browser), so that for
     example ``pytest -m "not browser"`` runs everything but the real-browser tests.
 
     For a run on several processes (``make test``: ``pytest -n 2 --dist loadgroup``, pytest-xdist)
     each file's tests stay together (its module fixtures are made once), and all browser tests run
-    in one process, against one app server."""
-    for item in items:
-        folder = item.path.parent.name
-        if folder in ("unit", "pages", "browser"):
-            item.add_marker(folder)
-        group = "browser" if folder == "browser" else item.path.name
-        item.add_marker(pytest.mark.xdist_group(group))
+    in one process, against one app server. (Marked as each test is collected: pytest-xdist reads
+    the groups in its own ``pytest_collection_modifyitems``.)"""
+    folder = item.path.parent.name
+    if folder in ("unit", "pages", "browser"):
+        item.add_marker(folder)
+    item.add_marker(pytest.mark.xdist_group("browser" if folder == "browser" else item.path.name))
