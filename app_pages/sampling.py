@@ -324,21 +324,39 @@ def run() -> None:
         st.error(f"Could not sample: {error}")
 
 
+def true_samples(n: int, seed: int) -> tuple[np.ndarray, str]:
+    if config.dataset in datasets.names():
+        return datasets.sample(config.dataset, n, seed=10_000 + seed), f"fresh draws of {config.dataset}"
+    picks = np.random.default_rng(seed).choice(len(experiment.points), min(n, len(experiment.points)), replace=False)
+    return experiment.points[picks], "the uploaded points (no generator is known for them)"
+
+
+def scored(used: SamplerSettings, runs: dict) -> tuple[np.ndarray, str, list[dict]]:
+    """True samples and the quality table of these runs, with the run's own seed; computed
+    once per run (reruns, e.g. scrubbing, reuse them)."""
+    cached = state.get("sampling_scores")
+    if cached is None or cached[0] is not runs:
+        truth, label = true_samples(max(used.n_chains, 1000), used.seed)
+        cached = state.sampling_scores = (runs, truth, label, quality_table(runs, truth, seed=used.seed))
+    return cached[1:]
+
+
 def default_run() -> None:
     """The default sampler run on the default model, made once per server and shown to every
     session that has not run its own (so the page never opens empty)."""
 
-    def sample(report) -> dict:
+    def sample_and_score(report) -> tuple:
         with scheduler().taking_turns() as turns:
             for runs in run_side_by_side(experiment.model, experiment.kde, experiment.points, settings):
-                report(runs["DDE"].steps_done / settings.total_steps)
+                report(0.9 * runs["DDE"].steps_done / settings.total_steps)
                 turns.pass_on()
-        return runs
+        truth, label = true_samples(max(settings.n_chains, 1000), settings.seed)
+        return runs, truth, label, quality_table(runs, truth, seed=settings.seed)
 
     bar = st.progress(0.0, "Running the default sampler (once for everyone)…")
-    runs = shared_results().get(("sampling-run", DEFAULT_MODEL, settings), sample, bar.progress)
+    scores = shared_results().get(("sampling-run", DEFAULT_MODEL, settings), sample_and_score, bar.progress)
     bar.empty()
-    state.sampling_runs = (settings, runs)
+    state.sampling_runs, state.sampling_scores = (settings, scores[0]), scores
 
 
 if (
@@ -361,23 +379,6 @@ else:
 
 
 # ---- results ----------------------------------------------------------------------------
-def true_samples(n: int, seed: int) -> tuple[np.ndarray, str]:
-    if config.dataset in datasets.names():
-        return datasets.sample(config.dataset, n, seed=10_000 + seed), f"fresh draws of {config.dataset}"
-    picks = np.random.default_rng(seed).choice(len(experiment.points), min(n, len(experiment.points)), replace=False)
-    return experiment.points[picks], "the uploaded points (no generator is known for them)"
-
-
-def scored(used: SamplerSettings, runs: dict) -> tuple[np.ndarray, str, list[dict]]:
-    """True samples and the quality table of these runs, with the run's own seed; computed
-    once per run (reruns, e.g. scrubbing, reuse them)."""
-    cached = state.get("sampling_scores")
-    if cached is None or cached[0] is not runs:
-        truth, label = true_samples(max(used.n_chains, 1000), used.seed)
-        cached = state.sampling_scores = (runs, truth, label, quality_table(runs, truth, seed=used.seed))
-    return cached[1:]
-
-
 if "sampling_runs" in state:
     used, runs = state.sampling_runs
     if any(run.stopped_early for run in runs.values()):

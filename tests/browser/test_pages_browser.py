@@ -317,6 +317,8 @@ def test_claims_stop_keeps_what_was_measured(page, app_url, artifacts):
     """Stop interrupts a long measurement (the click reruns the page); the rows so far stay."""
     train_claims_model(page, app_url)
     panel = open_tab(page, "1 · Inference cost")
+    keyed(page, "claims_max_d").get_by_role("slider").press("End")  # up to D = 1,000,000: a long sweep
+    wait_idle(page)
     set_number(page, "claims_budget", 60)  # far longer than this test waits
     press(page, "claims_timing_run")
     expect(page.get_by_test_id("stProgress")).to_be_visible(timeout=MEASURE_MS)
