@@ -138,7 +138,7 @@ def _square_layout(grid: Grid, title: str, height: int, **extra) -> dict:
         "height": height,
         # the right margin holds a colour bar when there is one, so that panels side by
         # side have plots of one size whether or not they show the scale
-        "margin": {"l": 40, "r": 80, "t": 50, "b": 40},
+        "margin": {"l": 36, "r": 64, "t": 50, "b": 36},
         "uirevision": "keep-zoom",
         "showlegend": False,
         "xaxis": {"range": list(grid.x_range), "constrain": "domain", "title": {"text": "x₁"}},
@@ -174,7 +174,7 @@ def _density_traces(
             "zmax": zmax,
             "colorscale": DENSITY_COLORSCALE,
             "showscale": show_scale,
-            "colorbar": {"title": {"text": "p(x)", "side": "right"}, "thickness": 12, "len": 0.8},
+            "colorbar": {"title": {"text": "p(x)", "side": "right"}, "thickness": 12, "len": 0.8, "xpad": 4},
             "hovertemplate": "x₁=%{x:.2f}<br>x₂=%{y:.2f}<br>p=%{z:.3g}<extra></extra>",
             "xaxis": axes[0],
             "yaxis": axes[1],
