@@ -4,7 +4,8 @@ In one process (no server, no browser): after two warm-up sessions, ``--sessions
 playground sessions are each made, trained ``--frames`` frames of 30 steps, and dropped
 (with a full garbage collection); then the memory the process still holds (RSS from
 /proc, after ``malloc_trim``) is divided by the number of sessions. The same for bare
-DDE models (fit 300 steps, evaluated) and for exact KDEs, to tell where it is kept.
+DDE models (fit 300 steps, evaluated; and evaluated without XLA) and for exact KDEs, to
+tell where it is kept.
 
     .venv/bin/python bench/bench_memory.py              # 10 of each, about 3 minutes
 """
@@ -25,6 +26,7 @@ from dde_app.scheduler import Scheduler  # noqa: E402
 from dde_app.session import PlaygroundSession  # noqa: E402
 from dde_core import DDE, GaussianKDE, datasets  # noqa: E402
 from dde_core.config import Config  # noqa: E402
+from dde_core.model import _network_output, network_score  # noqa: E402
 
 
 def rss_mb() -> float:
@@ -63,13 +65,25 @@ def main() -> None:
         model = DDE(sigma=0.2).fit(X, steps=300)
         model.log_density(X[:4096]), model.score(X[:4096])
 
+    def dde_without_xla() -> None:
+        """The same, its evaluations compiled without XLA (``jit_compile=False``): how much of
+        what a model leaves behind is XLA's compiled code."""
+        model = DDE(sigma=0.2).fit(X, steps=300)
+        for function in (_network_output, network_score):
+            model._evaluate(function, X[:4096], 65536, jit_compile=False)
+
     def kde() -> None:
         kde = GaussianKDE(sigma=0.2).fit(X)
         kde.log_density(X[:4096]), kde.score(X[:4096])
 
     rows = [
         [name, f"{kept_per_use(use, args.sessions):.1f}"]
-        for name, use in [("playground session", session), ("DDE model", dde), ("exact KDE", kde)]
+        for name, use in [
+            ("playground session", session),
+            ("DDE model", dde),
+            ("DDE model, evaluated without XLA", dde_without_xla),
+            ("exact KDE", kde),
+        ]
     ]
     common.print_table(["made, used and dropped", "MiB kept each"], rows)
 
