@@ -150,26 +150,7 @@ def browser_live(method: str, seconds: float) -> dict:
             timeout=300_000,
         )
         time.sleep(3.0)  # the first chunks trace the training graphs
-        processes = bench_live._processes()
-        page.evaluate(COUNT_FRAMES_JS)
-        cpu_before = {name: bench_live._cpu_seconds(pids) for name, pids in processes.items()}
-        start = time.perf_counter()
-        time.sleep(seconds)
-        cores = {
-            f"{name}_cores": (bench_live._cpu_seconds(pids) - cpu_before[name]) / (time.perf_counter() - start)
-            for name, pids in processes.items()
-        }
-        seen = page.evaluate("() => window.__frames")
-        page.get_by_role("button", name="Pause").click()
-    if len(seen) < 2:
-        return {"frames_per_second": 0.0, "steps_per_second": 0.0, "frames": len(seen), **cores}
-    elapsed = seen[-1][0] - seen[0][0]
-    return {
-        "frames_per_second": (len(seen) - 1) / elapsed,
-        "steps_per_second": (seen[-1][1] - seen[0][1]) / elapsed,
-        "frames": len(seen),
-        **cores,
-    }
+        return bench_live.count_frames(page, COUNT_FRAMES_JS, seconds)
 
 
 def main_live(args: argparse.Namespace) -> None:

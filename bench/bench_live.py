@@ -135,17 +135,23 @@ def browser_rates(spf: int, seconds: float) -> dict:
         page.get_by_role("button", name="Play").click()
         page.get_by_role("button", name="Pause").wait_for(timeout=30_000)
         time.sleep(2.0)  # let the first frames settle
-        processes = _processes()
-        page.evaluate(COUNT_FRAMES_JS)
-        cpu_before = {name: _cpu_seconds(pids) for name, pids in processes.items()}
-        start = time.perf_counter()
-        time.sleep(seconds)
-        cores = {
-            f"{name}_cores": (_cpu_seconds(pids) - cpu_before[name]) / (time.perf_counter() - start)
-            for name, pids in processes.items()
-        }
-        seen = page.evaluate("() => window.__frames")
-        page.get_by_role("button", name="Pause").click()
+        return count_frames(page, COUNT_FRAMES_JS, seconds)
+
+
+def count_frames(page, count_js: str, seconds: float) -> dict:
+    """Run ``count_js`` (it records ``window.__frames`` = [[seconds, step], ...]) in a playing
+    ``page`` for ``seconds``, then press Pause; frames/s, steps/s and the processes' CPU cores."""
+    processes = _processes()
+    page.evaluate(count_js)
+    cpu_before = {name: _cpu_seconds(pids) for name, pids in processes.items()}
+    start = time.perf_counter()
+    time.sleep(seconds)
+    cores = {
+        f"{name}_cores": (_cpu_seconds(pids) - cpu_before[name]) / (time.perf_counter() - start)
+        for name, pids in processes.items()
+    }
+    seen = page.evaluate("() => window.__frames")
+    page.get_by_role("button", name="Pause").click()
     if len(seen) < 2:
         return {"frames_per_second": 0.0, "steps_per_second": 0.0, "frames": len(seen), **cores}
     elapsed = seen[-1][0] - seen[0][0]

@@ -36,13 +36,12 @@ import numpy as np
 import plotly.graph_objects as go
 
 from dde_app.live_training import LiveTraining
-from dde_app.scheduler import Scheduler
 from dde_core import datasets
 from dde_core.errors import InputError
 from dde_core.generation.defaults import DDE_GENERATOR
 from dde_core.generation_metrics import GenerationReference, MetricCurves
 from dde_core.grid import Grid
-from dde_core.limits import MAX_TRAINING_POINTS, TRAINER_IDLE_SECONDS
+from dde_core.limits import MAX_TRAINING_POINTS
 from dde_core.normalization import log_z_grid
 from dde_core.validation import check_points, check_positive_float, check_positive_int, check_sigma
 from dde_viz.animation import FrameBuffer
@@ -167,14 +166,9 @@ def _make_model(label: str, settings: GenerateSettings) -> Any:
 class GenerateSession(LiveTraining):
     """State of the Generate page for one person (nothing here is shared between sessions)."""
 
-    def __init__(
-        self,
-        frame_capacity: int = 120,
-        idle_seconds: float = TRAINER_IDLE_SECONDS,
-        is_connected: Callable[[], bool] | None = None,
-        schedule: Scheduler | None = None,
-    ):
-        super().__init__(frame_capacity, idle_seconds, is_connected, schedule)
+    def __init__(self, **live_options: Any):
+        """``live_options``: ``LiveTraining``'s (frame_capacity, idle_seconds, is_connected, schedule)."""
+        super().__init__(**live_options)
         self.settings: GenerateSettings | None = None
         self.points: np.ndarray | None = None
         self.metadata: dict = {}

@@ -11,18 +11,16 @@ from __future__ import annotations
 
 import json
 import tempfile
-from collections.abc import Callable
 from dataclasses import asdict
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
 
 from dde_app.live_training import LiveTraining, streamlit_connection
-from dde_app.scheduler import Scheduler
 from dde_core.errors import InputError
 from dde_core.experiment import Config, Experiment
-from dde_core.limits import TRAINER_IDLE_SECONDS
 from dde_viz.animation import Frame, FrameBuffer, frame_from_view, gif_bytes
 from dde_viz.figures import density_figure
 
@@ -37,14 +35,9 @@ def changed_fields(old: Config, new: Config) -> list[str]:
 class PlaygroundSession(LiveTraining):
     """State of the playground page for one person."""
 
-    def __init__(
-        self,
-        frame_capacity: int = 120,
-        idle_seconds: float = TRAINER_IDLE_SECONDS,
-        is_connected: Callable[[], bool] | None = None,
-        schedule: Scheduler | None = None,
-    ):
-        super().__init__(frame_capacity, idle_seconds, is_connected, schedule)
+    def __init__(self, **live_options: Any):
+        """``live_options``: ``LiveTraining``'s (frame_capacity, idle_seconds, is_connected, schedule)."""
+        super().__init__(**live_options)
         self.experiment: Experiment | None = None
         self.extra_metadata: dict = {}
 

@@ -182,17 +182,19 @@ def _density_traces(
     ]
 
 
-def _density_image(view: DensityView, zmax: float, axes: tuple[str, str] = ("x", "y"), upscale: int = 4) -> dict:
-    """The density as one layout image (a PNG covering the grid's box).
+def picture_image(
+    rgb: np.ndarray, grid: Grid, axes: tuple[str, str] = ("x", "y"), layer: str = "above", upscale: int = 4
+) -> dict:
+    """An (n, n, 3) uint8 picture, rows top-down, as one layout image (a PNG) covering the grid's box.
 
-    For the live panel: when only layout images and shapes change, Plotly redraws
-    just those, several times cheaper than recomputing a heatmap trace. Cells are
-    enlarged ``upscale`` times so the browser's smoothing keeps their edges.
+    For live panels: when only layout images and shapes change, Plotly redraws just those,
+    several times cheaper than recomputing a heatmap trace. Cells are enlarged ``upscale``
+    times so the browser's smoothing keeps their edges.
     """
-    grid = view.grid
-    rgb = density_rgb(view.density, zmax).repeat(upscale, axis=0).repeat(upscale, axis=1)
     buffer = io.BytesIO()
-    Image.fromarray(rgb, "RGB").save(buffer, format="PNG", compress_level=1)
+    Image.fromarray(rgb.repeat(upscale, axis=0).repeat(upscale, axis=1), "RGB").save(
+        buffer, format="PNG", compress_level=1
+    )
     return {
         "source": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(),
         "xref": axes[0],
@@ -202,7 +204,7 @@ def _density_image(view: DensityView, zmax: float, axes: tuple[str, str] = ("x",
         "sizex": grid.x_range[1] - grid.x_range[0],
         "sizey": grid.y_range[1] - grid.y_range[0],
         "sizing": "stretch",
-        "layer": "above",
+        "layer": layer,
     }
 
 
@@ -241,7 +243,8 @@ def density_figure(
     shapes = [_quiver_shape(view)] if show_field else []
     if as_image:
         zmax = float(view.density.max()) if zmax is None else zmax
-        layout = _square_layout(view.grid, title, height, shapes=shapes, images=[_density_image(view, zmax)])
+        picture = picture_image(density_rgb(view.density, zmax), view.grid)
+        layout = _square_layout(view.grid, title, height, shapes=shapes, images=[picture])
         layout["xaxis"]["showgrid"] = layout["yaxis"]["showgrid"] = False
         return _figure([], layout)
     traces = _density_traces(view, zmax, show_scale=show_scale)

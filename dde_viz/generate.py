@@ -15,7 +15,6 @@ Same look as ``figures``: its style, square data-unit axes and subsampling.
 
 from __future__ import annotations
 
-import base64
 import functools
 import io
 from collections.abc import Mapping, Sequence
@@ -37,6 +36,7 @@ from dde_viz.figures import (
     _subsample,
     app_style,
     density_rgb,
+    picture_image,
 )
 
 __all__ = [
@@ -306,25 +306,6 @@ def critic_rgb(values: np.ndarray, kind: str, zmax: float) -> np.ndarray:
     return _colour_table(DISCRIMINATOR_COLORSCALE)[np.round(scaled * 255).astype(np.int64)][::-1]
 
 
-def _picture(rgb: np.ndarray, grid: Grid, axes: tuple[str, str], upscale: int = 4) -> dict:
-    """An (n, n, 3) picture as one layout image covering the grid's box (cheap to redraw)."""
-    buffer = io.BytesIO()
-    Image.fromarray(rgb.repeat(upscale, axis=0).repeat(upscale, axis=1), "RGB").save(
-        buffer, format="PNG", compress_level=1
-    )
-    return {
-        "source": "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode(),
-        "xref": axes[0],
-        "yref": axes[1],
-        "x": grid.x_range[0],
-        "y": grid.y_range[1],
-        "sizex": grid.x_range[1] - grid.x_range[0],
-        "sizey": grid.y_range[1] - grid.y_range[0],
-        "sizing": "stretch",
-        "layer": "below",
-    }
-
-
 def generation_panels_figure(
     frame: GenerationFrame,
     data: np.ndarray,
@@ -384,7 +365,8 @@ def generation_panels_figure(
         traces += _generated_traces(data, method.samples, method.push, grid, _axes_of(2 * row))
         critic_axes = _axes_of(2 * row + 1)
         if as_image:
-            images.append(_picture(critic_rgb(method.critic, method.critic_kind, zmax), grid, critic_axes))
+            critic_colours = critic_rgb(method.critic, method.critic_kind, zmax)
+            images.append(picture_image(critic_colours, grid, critic_axes, layer="below"))
         else:
             traces.append(_critic_trace(grid, method.critic, method.critic_kind, zmax, critic_axes, scale=False))
     layout["images"] = images
