@@ -23,6 +23,7 @@ from dde_viz.figures import (
     _figure,
     _subsample,
     app_style,
+    panel_title,
 )
 
 __all__ = [
@@ -197,19 +198,7 @@ def _panels_layout(titles: Sequence[str], grid: Grid, columns: int, title: str, 
             "constrain": "domain",
             "showticklabels": False,
         }
-        layout["annotations"].append(
-            {
-                "text": text,
-                "x": sum(x_domain) / 2,
-                "y": y_domain[1],
-                "xref": "paper",
-                "yref": "paper",
-                "xanchor": "center",
-                "yanchor": "bottom",
-                "showarrow": False,
-                "font": {"size": 13},
-            }
-        )
+        layout["annotations"].append(panel_title(text, x_domain, y_domain))
     return layout
 
 

@@ -296,21 +296,25 @@ def _axis_names(index: int) -> tuple[str, str]:
     return f"x{suffix}", f"y{suffix}"
 
 
+def panel_title(
+    text: str, x_domain: tuple[float, float], y_domain: tuple[float, float] = (0.0, 1.0), size: int = 13
+) -> dict:
+    """A title centred above the panel of these (paper) domains, as a layout annotation."""
+    return {
+        "text": text,
+        "x": sum(x_domain) / 2,
+        "y": y_domain[1],
+        "xref": "paper",
+        "yref": "paper",
+        "xanchor": "center",
+        "yanchor": "bottom",
+        "showarrow": False,
+        "font": {"size": size},
+    }
+
+
 def _panel_titles(titles: Sequence[str], domains, size: int = 13) -> list[dict]:
-    return [
-        {
-            "text": text,
-            "x": (a + b) / 2,
-            "y": 1.0,
-            "xref": "paper",
-            "yref": "paper",
-            "xanchor": "center",
-            "yanchor": "bottom",
-            "showarrow": False,
-            "font": {"size": size},
-        }
-        for text, (a, b) in zip(titles, domains)
-    ]
+    return [panel_title(text, domain, size=size) for text, domain in zip(titles, domains)]
 
 
 def _panel_layout(domains, axes: Sequence[dict], titles: Sequence[str], **layout) -> dict:

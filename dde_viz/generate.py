@@ -36,6 +36,7 @@ from dde_viz.figures import (
     _subsample,
     app_style,
     density_rgb,
+    panel_title,
     picture_image,
 )
 
@@ -238,23 +239,8 @@ def metric_curves_figure(
             "anchor": f"x{suffix}",
             "type": "log" if log else "linear",
         }
-        layout["annotations"].append(_panel_title(METRIC_LABELS[name], x_domain, y_domain, 12))
+        layout["annotations"].append(panel_title(METRIC_LABELS[name], x_domain, y_domain, 12))
     return _figure(traces, layout)
-
-
-def _panel_title(text: str, x_domain: tuple[float, float], y_domain: tuple[float, float], size: int) -> dict:
-    """A title centred above the panel of these (paper) domains."""
-    return {
-        "text": text,
-        "x": sum(x_domain) / 2,
-        "y": y_domain[1],
-        "xref": "paper",
-        "yref": "paper",
-        "xanchor": "center",
-        "yanchor": "bottom",
-        "showarrow": False,
-        "font": {"size": size},
-    }
 
 
 # ---- captured frames, the live panels and the GIF ------------------------------------------------
@@ -370,7 +356,7 @@ def generation_panels_figure(
         else:
             traces.append(_critic_trace(grid, method.critic, method.critic_kind, zmax, critic_axes, scale=False))
     layout["images"] = images
-    layout["annotations"] = [_panel_title(text, x_domain, y_domain, 13) for text, (x_domain, y_domain) in titles]
+    layout["annotations"] = [panel_title(text, x_domain, y_domain, 13) for text, (x_domain, y_domain) in titles]
     return _figure(traces, layout)
 
 
