@@ -23,7 +23,7 @@ from dde_app.csv_input import csv_points, remembered_csv_settings
 from dde_app.scheduler import scheduler
 from dde_app.shared_models import shared_results
 from dde_app.text import plain
-from dde_app.widget_state import DRAWN, KEEP, UPLOAD, drawing
+from dde_app.widget_state import DRAWN, KEEP, UPLOAD, drawing, kept_for
 from dde_core import anomaly, benchmark_data, estimators, leaderboard
 from dde_core.benchmark_data import BenchmarkSet
 from dde_core.device import device_name
@@ -141,14 +141,6 @@ def table(rows: list) -> pd.DataFrame:
 
 
 # ---- data ----------------------------------------------------------------------------------------------
-def cached(key: str, inputs: tuple, make: Callable[[], Any]) -> Any:
-    """``make()`` once per ``inputs`` (a one-entry cache in the session)."""
-    entry = state.get(key)
-    if entry is None or entry[0] != inputs:
-        entry = state[key] = (inputs, make())
-    return entry[1]
-
-
 def own_points_comparison(setup: ComparisonSetup, points: Any, described: str) -> Comparison:
     """A person's points (a file's, a drawing's) split (seeded) into training (cut to n_train)
     and held-out points; no oracle."""
@@ -544,7 +536,7 @@ def anomaly_results(result: Comparison, kind: str, share: float) -> tuple[anomal
         with scheduler().turn():
             return outliers, list(anomaly.detect(result.models, outliers))
 
-    return cached("compare_anomalies", (id(result), len(result.rows), kind, share), make)
+    return kept_for("compare_anomalies", (id(result), len(result.rows), kind, share), make)
 
 
 def anomalies_tab(result: Comparison) -> None:

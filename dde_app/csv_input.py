@@ -15,7 +15,7 @@ from typing import Any
 import streamlit as st
 
 from dde_app.text import plain
-from dde_app.widget_state import KEEP
+from dde_app.widget_state import KEEP, kept_for
 from dde_core import datasets
 from dde_core.errors import InputError
 from dde_core.limits import DEFAULT_UPLOAD_POINTS, MAX_TRAINING_POINTS, MAX_UPLOAD_MB
@@ -49,7 +49,7 @@ def csv_points(where: Any, prefix: str, invite: str) -> tuple[str, Any] | None:
         where.caption(f"Using {plain(name)}, uploaded earlier. Upload another file to replace it.")
     try:
         # (only the column names are kept: the table itself would be a second copy of the file)
-        names = _cached(
+        names = kept_for(
             f"{prefix}_csv_columns", (file_id,), lambda: datasets.read_csv_table(io.BytesIO(content)).column_names
         )
         x_key, y_key = f"{prefix}_csv_x", f"{prefix}_csv_y"
@@ -73,7 +73,7 @@ def csv_points(where: Any, prefix: str, invite: str) -> tuple[str, Any] | None:
             help=f"Files with more rows are subsampled at random (seed 0) to this many points; at most "
             f"{MAX_TRAINING_POINTS:,}, so that building a model stays within a few seconds.",
         )
-        points = _cached(
+        points = kept_for(
             f"{prefix}_csv_data",
             (file_id, x, y, standardize, most),
             lambda: datasets.load_csv(io.BytesIO(content), columns=(x, y), standardize=standardize, max_points=most),
@@ -94,13 +94,3 @@ def csv_label(name: str, points: Any, standardized: bool) -> str:
     """How a model names its data, e.g. "csv:trips.csv (lon, lat, standardised)"."""
     x, y = points.column_names
     return f"csv:{name} ({x}, {y}{', standardised' if standardized else ''})"
-
-
-def _cached(key: str, inputs: tuple, make):
-    """``make()`` once per ``inputs`` (a one-entry cache in the session): reruns reuse the
-    parsed file instead of reading it again."""
-    state = st.session_state
-    entry = state.get(key)
-    if entry is None or entry[0] != inputs:
-        entry = state[key] = (inputs, make())
-    return entry[1]

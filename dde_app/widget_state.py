@@ -29,6 +29,7 @@ __all__ = [
     "DRAW",
     "DRAWN",
     "drawing",
+    "kept_for",
     "remember",
     "show_setup",
     "show_model_settings",
@@ -68,3 +69,13 @@ def show_model_settings(config: Config, steps_per_frame: int) -> None:
 def drawing():
     """The points (n, 2) this session drew on the Playground's canvas (checked), or None."""
     return st.session_state.get("drawing")
+
+
+def kept_for(key: str, inputs: tuple, make):
+    """``make()`` once per ``inputs``: a one-entry cache in the session under ``key``, so that
+    reruns of a page reuse what it computed (a parsed file, a detection) instead of redoing it."""
+    state = st.session_state
+    entry = state.get(key)
+    if entry is None or entry[0] != inputs:
+        entry = state[key] = (inputs, make())
+    return entry[1]
