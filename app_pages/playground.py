@@ -226,7 +226,7 @@ with tools[1]:
 if state.w_lecture:
     lecture_style()
 keyboard_shortcuts()
-if state.notice:
+if state.get("notice"):  # unset when a reloaded tab took its playground back before this ran
     st.warning(plain(state.notice))
     state.notice = None
 if (reason := session.take_pause_reason()) is not None:

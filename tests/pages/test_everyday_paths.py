@@ -13,6 +13,7 @@ from dde_app import live_view
 from dde_app.session import PlaygroundSession
 from dde_app.sharing import Setup, read_query, to_query
 from dde_app.text import plain
+from dde_app.widget_state import SETTING_WIDGETS
 from dde_core import limits
 from dde_core.comparison import REFERENCE_SPEED, SamplerSettings, estimated_seconds
 from dde_core.errors import InputError
@@ -47,6 +48,23 @@ def test_every_page_can_be_left_and_returned_to_with_its_settings_kept():
     assert not at.warning  # the kept σ is the model's: no "needs a new model"
     at.switch_page(PAGES["sampling"]).run()
     assert at.selectbox(key="sampling_sampler").value == "MALA"
+
+
+def test_a_playground_taken_back_by_a_reloaded_tab_opens_before_the_link_is_read():
+    """A reloaded tab can take its playground back (dde_app/resume.py) in a run that ends
+    before the Playground page first reads the link: the page then opens on that model."""
+    kept = PlaygroundSession()
+    kept.start(Config(dataset="moons", **SMALL))
+    kept.tick(7)
+    at = AppTest.from_file(APP, default_timeout=300)
+    at.session_state["playground"] = kept
+    for key, setting in SETTING_WIDGETS.items():  # as the claim shows them (show_model_settings)
+        at.session_state[key] = Setup(kept.experiment.config, 30).value(setting.field)
+    at.run()
+    assert not at.exception, at.exception
+    assert at.session_state["playground"] is kept
+    shown = kept.experiment.record.snapshot().steps[-1]
+    assert shown > 1 and [m.value for m in at.metric if m.label == "Step"] == [f"{shown:,}"]
 
 
 # ---- links ------------------------------------------------------------------------------------
