@@ -304,8 +304,9 @@ def generation_panels_figure(
     """A row per method of ``frame``: (1) data, generated samples and their pushes; (2) the
     critic on the grid (density colours up to ``zmax``; D(x) from 0 to 1).
 
-    ``as_image``: each critic as a picture, not a heatmap (same look, several times cheaper
-    to redraw: for the live panel; no values on hover); fewer data points are drawn.
+    ``as_image``: for the live panel, each panel a picture (layout images, no traces: the
+    browser only decodes two PNGs per method, several times cheaper to redraw than hundreds of
+    WebGL markers and segments; no hover); fewer data points are drawn.
     """
     data = _subsample(np.asarray(data, np.float64), LIVE_DATA_POINTS if as_image else MAX_POINTS_DATA)
     rows = list(frame.methods.items())
@@ -330,8 +331,8 @@ def generation_panels_figure(
                 "anchor": axes[1],
                 "range": list(grid.x_range),
                 "constrain": "domain",
-                "showgrid": not (as_image and column == 1),
-                "zeroline": column == 0,
+                "showgrid": not as_image,
+                "zeroline": column == 0 and not as_image,
             }
             layout[f"yaxis{suffix}"] = {
                 "domain": list(y_domain),
@@ -340,20 +341,21 @@ def generation_panels_figure(
                 "scaleanchor": axes[0],
                 "scaleratio": 1,
                 "constrain": "domain",
-                "showgrid": not (as_image and column == 1),
-                "zeroline": column == 0,
+                "showgrid": not as_image,
+                "zeroline": column == 0 and not as_image,
             }
         push_word = "push ∇log D" if method.critic_kind == "discriminator" else "push ∇f_data − ∇f_gen"
         titles.append(
             (label + (f": samples and their {push_word}" if method.push is not None else ": samples"), domains[2 * row])
         )
         titles.append((f"{label}: {method.critic_title}", domains[2 * row + 1]))
-        traces += _generated_traces(data, method.samples, method.push, grid, _axes_of(2 * row))
-        critic_axes = _axes_of(2 * row + 1)
+        samples_axes, critic_axes = _axes_of(2 * row), _axes_of(2 * row + 1)
         if as_image:
+            images.append(picture_image(samples_picture(method, data, grid), grid, samples_axes, "below", upscale=1))
             critic_colours = critic_rgb(method.critic, method.critic_kind, zmax)
             images.append(picture_image(critic_colours, grid, critic_axes, layer="below"))
         else:
+            traces += _generated_traces(data, method.samples, method.push, grid, samples_axes)
             traces.append(_critic_trace(grid, method.critic, method.critic_kind, zmax, critic_axes, scale=False))
     layout["images"] = images
     layout["annotations"] = [panel_title(text, x_domain, y_domain, 13) for text, (x_domain, y_domain) in titles]
@@ -365,6 +367,47 @@ def _axes_of(index: int) -> tuple[str, str]:
     return f"x{suffix}", f"y{suffix}"
 
 
+def _draw_points(
+    image: Image.Image, method: MethodFrame, data: np.ndarray, grid: Grid, colours: dict[str, tuple[int, int, int]]
+) -> None:
+    """Draw onto ``image`` (covering the grid's box) a subsample of the data, the pushes and
+    the samples of ``method``, in ``colours`` ("data", "push", "sample")."""
+    draw = ImageDraw.Draw(image)
+    size_x, size_y = image.size
+    width, height = grid.x_range[1] - grid.x_range[0], grid.y_range[1] - grid.y_range[0]
+
+    def pixels(points: np.ndarray) -> np.ndarray:
+        return np.column_stack(
+            [(points[:, 0] - grid.x_range[0]) / width * size_x, (grid.y_range[1] - points[:, 1]) / height * size_y]
+        )
+
+    for x, y in pixels(_subsample(np.asarray(data, np.float64), LIVE_DATA_POINTS)):
+        draw.rectangle((x - 0.5, y - 0.5, x + 0.5, y + 0.5), fill=colours["data"])  # 2×2 px
+    samples = np.asarray(method.samples, np.float64)
+    finite = np.isfinite(samples).all(axis=1)
+    if method.push is not None:
+        count = min(len(samples), MAX_PUSHES_SHOWN)
+        xs, ys = _push_segments(samples[:count], np.asarray(method.push, np.float64)[:count], PUSH_LENGTH * width)
+        segments = pixels(np.column_stack([xs, ys]))
+        for i in range(0, len(segments), 3):
+            draw.line([tuple(segments[i]), tuple(segments[i + 1])], fill=colours["push"], width=1)
+    for x, y in pixels(samples[finite]):
+        draw.ellipse((x - 1.5, y - 1.5, x + 1.5, y + 1.5), fill=colours["sample"])
+
+
+LIVE_PICTURE_PIXELS = 400  # the live samples panel's picture, per side
+_ON_WHITE = {"data": (170, 170, 170), "push": (70, 70, 70), "sample": (214, 39, 40)}
+_ON_CRITIC = {"data": (200, 200, 200), "push": (255, 255, 255), "sample": (214, 39, 40)}
+
+
+def samples_picture(method: MethodFrame, data: np.ndarray, grid: Grid, size: int = LIVE_PICTURE_PIXELS) -> np.ndarray:
+    """Colours (size, size, 3) uint8, rows top-down: the samples panel as a picture (data grey,
+    pushes dark, samples red on white), for the live panel: one image instead of three traces."""
+    image = Image.new("RGB", (size, size), (255, 255, 255))
+    _draw_points(image, method, data, grid, _ON_WHITE)
+    return np.asarray(image)
+
+
 def _render_method(
     method: MethodFrame, data: np.ndarray, grid: Grid, zmax: float, label: str, step_text: str, size: int
 ) -> Image.Image:
@@ -372,26 +415,8 @@ def _render_method(
     image = Image.fromarray(critic_rgb(method.critic, method.critic_kind, zmax), "RGB").resize(
         (size, size), Image.BILINEAR
     )
-    draw = ImageDraw.Draw(image)
-    width, height = grid.x_range[1] - grid.x_range[0], grid.y_range[1] - grid.y_range[0]
-
-    def pixels(points: np.ndarray) -> np.ndarray:
-        return np.column_stack(
-            [(points[:, 0] - grid.x_range[0]) / width * size, (grid.y_range[1] - points[:, 1]) / height * size]
-        )
-
-    for x, y in pixels(_subsample(np.asarray(data, np.float64), 600)):
-        draw.point((x, y), fill=(200, 200, 200))
-    samples = np.asarray(method.samples, np.float64)
-    finite = np.isfinite(samples).all(axis=1)
-    if method.push is not None:
-        xs, ys = _push_segments(samples, np.asarray(method.push, np.float64), PUSH_LENGTH * width)
-        segments = pixels(np.column_stack([xs, ys]))
-        for i in range(0, len(segments), 3):
-            draw.line([tuple(segments[i]), tuple(segments[i + 1])], fill=(255, 255, 255), width=1)
-    for x, y in pixels(samples[finite]):
-        draw.ellipse((x - 1.5, y - 1.5, x + 1.5, y + 1.5), fill=(214, 39, 40))
-    draw.text((6, 4), f"{label}, {step_text}", fill=(255, 255, 255))
+    _draw_points(image, method, data, grid, _ON_CRITIC)
+    ImageDraw.Draw(image).text((6, 4), f"{label}, {step_text}", fill=(255, 255, 255))
     return image
 
 

@@ -38,7 +38,6 @@ from .test_playground_browser import (  # the module also skips everything when 
 )
 
 ARRIVE_MS = 60_000  # one page's run after a click in the navigation (the server may be training)
-FIRST_VISIT_MS = 240_000  # a page's first visit on this server: it computes its shared default result
 
 # Each page: its sidebar link, its heading, its path.
 PAGES = {
@@ -135,13 +134,64 @@ def take_steps(page, clicks: int) -> int:
     return step_value(page)
 
 
-# ---- a. every ordered pair of pages, state kept ----------------------------------------------
+# ---- a. everything the page loads comes from the app (the idle tour checks it) ----------------
+
+# Every URL the document refers to for a resource, fetched yet or not (a favicon is fetched by
+# the browser itself, when it gets round to it), and every resource the page has loaded.
+_DECLARED_URLS_JS = """() => [
+    ...[...document.querySelectorAll('link[href]')].map(e => e.href),
+    ...[...document.querySelectorAll('script[src], img[src], iframe[src], source[src], audio[src], video[src]')]
+        .map(e => e.src),
+    ...performance.getEntriesByType('resource').map(e => e.name),
+]"""
+
+
+def off_host(urls) -> list[str]:
+    """The URLs that would leave the machine (data: and blob: URLs stay in the page)."""
+    bad = []
+    for url in urls:
+        parts = urlsplit(url)
+        if parts.scheme in ("data", "blob", "about", "javascript"):
+            continue
+        if parts.hostname not in LOOPBACK:
+            bad.append(url)
+    return sorted(set(bad))
+
+
+class Requests:
+    """Every request a page (and its workers and popups) makes, and every resource URL its
+    document refers to, fetched yet or not (``declared_now`` reads them)."""
+
+    def __init__(self, page):
+        self.page, self.requested, self.declared = page, [], []
+        page.on("request", lambda request: self.requested.append(request.url))
+        page.context.on("request", lambda request: self.requested.append(request.url))  # workers, popups
+
+    def declared_now(self) -> None:
+        self.declared += self.page.evaluate(_DECLARED_URLS_JS)
+
+    def assert_none_left_the_machine(self) -> None:
+        assert any(urlsplit(u).path.startswith("/_stcore") for u in self.requested), (
+            f"no request to the app was recorded at all: {self.requested[:20]}"
+        )
+        outside = off_host(self.requested)
+        assert not outside, f"the page requested {len(outside)} URL(s) off this machine: {outside}"
+        outside = off_host(self.declared)
+        assert not outside, f"the page refers to {len(outside)} resource URL(s) off this machine: {outside}"
+
+
+# ---- b. every ordered pair of pages, state kept ----------------------------------------------
 
 
 @pytest.mark.parametrize("training", [False, True], ids=["idle", "while-training"])
 def test_page_tour_keeps_each_pages_state(page, app_url, artifacts, training):
+    """Every ordered pair of pages, each page's state kept. The idle tour, ended by a reload,
+    also records every request and every resource URL: none may leave the machine (an
+    offline classroom)."""
     name = "tour-training" if training else "tour-idle"
+    requests = Requests(page)
     open_app(page, app_url)
+    requests.declared_now()
     assert_clean(page, "Playground, first load")
 
     # Playground: another distribution and a few steps.
@@ -195,8 +245,16 @@ def test_page_tour_keeps_each_pages_state(page, app_url, artifacts, training):
             expect(page.get_by_test_id("stAlert").filter(has_text="Testing the DDE from")).to_contain_text(DISTRIBUTION)
         if number in (1, 3):
             screenshot(page, artifacts, f"everyday-{name}-{number}-{there.lower()}")
+        requests.declared_now()
         here = there
     screenshot(page, artifacts, f"everyday-{name}-back-on-playground")
+    if not training:
+        page.reload()
+        open_app(page, app_url, navigate=False)
+        page.wait_for_timeout(1000)  # the favicon and late fonts
+        requests.declared_now()
+        screenshot(page, artifacts, "everyday-offline-after-reload")
+        requests.assert_none_left_the_machine()
 
     if training:
         final = step_value(page)
@@ -209,57 +267,6 @@ def test_page_tour_keeps_each_pages_state(page, app_url, artifacts, training):
             assert said, (
                 f"back on the Playground the model is paused, and nothing says why; alerts: {alert_texts(page)}"
             )
-
-
-# ---- b. everything the page loads comes from the app ------------------------------------------
-
-# Every URL the document refers to for a resource, fetched yet or not (a favicon is fetched by
-# the browser itself, when it gets round to it), and every resource the page has loaded.
-_DECLARED_URLS_JS = """() => [
-    ...[...document.querySelectorAll('link[href]')].map(e => e.href),
-    ...[...document.querySelectorAll('script[src], img[src], iframe[src], source[src], audio[src], video[src]')]
-        .map(e => e.src),
-    ...performance.getEntriesByType('resource').map(e => e.name),
-]"""
-
-
-def off_host(urls) -> list[str]:
-    """The URLs that would leave the machine (data: and blob: URLs stay in the page)."""
-    bad = []
-    for url in urls:
-        parts = urlsplit(url)
-        if parts.scheme in ("data", "blob", "about", "javascript"):
-            continue
-        if parts.hostname not in LOOPBACK:
-            bad.append(url)
-    return sorted(set(bad))
-
-
-def test_no_request_leaves_the_machine(page, app_url, artifacts):
-    """An offline classroom: every request of a full tour (all pages, one reload) goes to the app."""
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
-    page.context.on("request", lambda request: requested.append(request.url))  # workers, popups
-    declared: list[str] = []
-
-    open_app(page, app_url)
-    declared += page.evaluate(_DECLARED_URLS_JS)
-    for there in ("Sampling", "Claims", "Playground"):
-        go_to(page, there, f"offline tour → {there}", check=False, timeout_ms=FIRST_VISIT_MS)  # errors: the tour tests
-        declared += page.evaluate(_DECLARED_URLS_JS)
-    page.reload()
-    open_app(page, app_url, navigate=False)
-    page.wait_for_timeout(1000)  # the favicon and late fonts
-    declared += page.evaluate(_DECLARED_URLS_JS)
-    screenshot(page, artifacts, "everyday-offline-after-reload")
-
-    assert any(urlsplit(u).path.startswith("/_stcore") for u in requested), (
-        f"no request to the app was recorded at all: {requested[:20]}"
-    )
-    outside = off_host(requested)
-    assert not outside, f"the page requested {len(outside)} URL(s) off this machine: {outside}"
-    outside = off_host(declared)
-    assert not outside, f"the page refers to {len(outside)} resource URL(s) off this machine: {outside}"
 
 
 # ---- c. degenerate data: refused with a message, the current model kept -------------------------
@@ -309,7 +316,9 @@ def upload_csv(page, name: str, content: str) -> None:
     wait_idle(page, BUILD_MS)
 
 
-def test_csv_of_one_repeated_point_is_refused(page, app_url, artifacts):
+def test_degenerate_csv_files_are_refused_and_the_model_kept(page, app_url, artifacts):
+    """Two files in one tab: 200 copies of one point (Standardise off, then on), then values
+    near 1e300 (refused once Standardise is off); each time the model on show is kept."""
     open_app(page, app_url)
     default_model = shown_model(page)
     assert default_model == ("Training data (10,000 points)", 1), default_model  # 2spirals, untrained
@@ -322,10 +331,7 @@ def test_csv_of_one_repeated_point_is_refused(page, app_url, artifacts):
         )
         screenshot(page, artifacts, f"everyday-csv-same-point-standardise-{'on' if on else 'off'}")
 
-
-def test_csv_of_huge_values_is_refused(page, app_url, artifacts):
     rows = [f"{(1 + i % 17) * 1e299:.6e},{(1 + (i * 7) % 23) * 1e299:.6e}" for i in range(200)]
-    open_app(page, app_url)
     upload_csv(page, "huge.csv", "x,y\n" + "\n".join(rows) + "\n")
     assert_clean(page, "values near 1e300, just uploaded (Standardise on)")
     before = shown_model(page)  # standardised, these points may make a model: the one to keep

@@ -14,6 +14,7 @@ import re
 import pytest
 
 from bench.browser_harness import IDLE
+from dde_app.page_defaults import SAMPLING_RUN
 
 from .test_playground_browser import (  # the module also skips everything when chromium is missing
     FIRST_BUILD_MS,
@@ -145,7 +146,7 @@ def test_sampling_opens_with_the_shared_default_then_trains_here_and_runs_both_s
     for title in SAMPLE_TITLES:
         wait_for_chart(page, title, TRAIN_MS)
         assert_drawn(page, title)
-    expect_table_contains(dataframe(page), ("model", "DDE", "KDE", "1000"))
+    expect_table_contains(dataframe(page), ("model", "DDE", "KDE", str(SAMPLING_RUN["n_chains"])))
     screenshot(page, artifacts, "sampling-00-first-visit")
 
     choose_source(page, "sampling_source", "A model trained here")

@@ -264,7 +264,7 @@ BAD_CSVS = [  # (file name, content, what the error must say)
 ]
 
 
-def test_malformed_csv_shows_error_and_app_stays_usable(page, app_url, artifacts):
+def test_malformed_csvs_show_an_error_keep_the_model_then_a_valid_csv_trains_a_new_one(page, app_url, artifacts):
     open_app(page, app_url)
     choose(page, "Distribution", "Your own CSV…")
     expect(page.get_by_test_id("stFileUploader")).to_be_visible()
@@ -289,12 +289,9 @@ def test_malformed_csv_shows_error_and_app_stays_usable(page, app_url, artifacts
         assert chart(page, DDE_TITLE)["title"].endswith(f"step {step_value(page):,}")
         assert_no_exception(page)
 
-
-def test_valid_csv_trains_a_new_model(page, app_url, artifacts):
+    # Then a good file, in the same tab: a new model on its points.
     rows = 300
     lines = ["x,y,z"] + [f"{i % 17 * 0.3:.3f},{(i * 7) % 23 * 0.2 - 2:.3f},{i * 0.01:.3f}" for i in range(rows)]
-    open_app(page, app_url)
-    choose(page, "Distribution", "Your own CSV…")
     upload(page, "points.csv", "\n".join(lines) + "\n")
 
     wait_for_chart(page, f"Training data ({rows} points)", BUILD_MS)

@@ -130,7 +130,9 @@ def test_the_frames_route_serves_this_sessions_frames(both):
         assert response.status_code == 200 and body["step"] == both.latest_frame.step
         layout = body["figure"]["layout"]
         assert layout["title"]["text"].startswith("Generate: generator step")
-        assert [image["source"][:22] for image in layout["images"]] == ["data:image/png;base64,"] * 2  # 2 critics
+        # both methods' samples and critics as pictures; no markers to redraw
+        assert [image["source"][:22] for image in layout["images"]] == ["data:image/png;base64,"] * 4
+        assert not body["figure"]["data"]
         assert get(token, f"after={both.latest_frame.step}").status_code == 204
     finally:
         both.running = False

@@ -139,3 +139,30 @@ def test_frame_round_trip_and_gif(kde_view):
     assert data[:6] == b"GIF89a"
     with pytest.raises(ValueError, match="no captured frames"):
         gif_bytes([], zmax=1.0)
+
+
+def test_the_live_samples_picture_draws_each_point_where_it_is():
+    """Generate's live samples panel is a picture: a sample at (x, y) is red at its pixel, a
+    data point grey at its own, each push a dark segment starting at its sample; white elsewhere."""
+    from dde_core.grid import Grid
+    from dde_viz.generate import MethodFrame, samples_picture
+
+    grid = Grid(x_range=(-4.0, 4.0), y_range=(-4.0, 4.0), n=8)
+    method = MethodFrame(
+        samples=np.array([[2.0, 2.0]]),
+        push=np.array([[1.0, 0.0]]),  # to the right
+        critic=np.zeros((8, 8)),
+        critic_kind="sample_dde",
+        critic_title="t",
+    )
+    picture = samples_picture(method, np.array([[-2.0, -2.0]]), grid, size=80)  # 10 px per unit
+
+    def at(x: float, y: float) -> tuple[int, ...]:
+        return tuple(int(c) for c in picture[int(round((4 - y) * 10)), int(round((x + 4) * 10))])
+
+    assert picture.shape == (80, 80, 3)
+    assert at(2.0, 2.0) == (214, 39, 40)  # the sample, red (row 20 from the top: y = 2)
+    red, green, blue = at(-2.0, -2.0)
+    assert red == green == blue and 100 < red < 230  # the data point, grey
+    assert at(2.3, 2.0)[0] < 120  # its push, dark, to the right of the sample
+    assert at(0.0, 0.0) == at(-3.5, 3.5) == (255, 255, 255)
