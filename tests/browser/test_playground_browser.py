@@ -289,10 +289,13 @@ def test_malformed_csvs_show_an_error_keep_the_model_then_a_valid_csv_trains_a_n
         assert chart(page, DDE_TITLE)["title"].endswith(f"step {step_value(page):,}")
         assert_no_exception(page)
 
-    # Then a good file, in the same tab: a new model on its points.
+    # Then a good file, in the same tab: the trained model is not replaced without asking;
+    # asked, a new model on the file's points.
     rows = 300
     lines = ["x,y,z"] + [f"{i % 17 * 0.3:.3f},{(i * 7) % 23 * 0.2 - 2:.3f},{i * 0.01:.3f}" for i in range(rows)]
     upload(page, "points.csv", "\n".join(lines) + "\n")
+    expect(page.get_by_text("That needs a new model")).to_be_visible(timeout=BUILD_MS)
+    page.get_by_role("button", name="Start new model").click()
 
     wait_for_chart(page, f"Training data ({rows} points)", BUILD_MS)
     page.wait_for_selector(IDLE, timeout=BUILD_MS)
