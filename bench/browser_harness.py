@@ -36,6 +36,10 @@ CHROMIUM_ARGS = [
 SERVER_START_TIMEOUT = 240
 STOP_TIMEOUT = 15  # seconds between SIGTERM and SIGKILL to the server's process group
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+# How often a page.wait_for_function condition is checked. Playwright's default checks it on
+# every animation frame, which keeps chromium drawing (and measuring the text it reads) 60
+# times a second for the whole wait: a good share of the browser tests' CPU.
+POLL_MS = 100
 
 
 class ServerError(RuntimeError):

@@ -15,6 +15,7 @@ from urllib.parse import parse_qs, urlsplit
 
 import numpy as np
 
+from bench.browser_harness import POLL_MS
 from dde_app.drawing import drawing_from_query
 
 from .test_playground_browser import (  # the module also skips everything when chromium is missing
@@ -74,7 +75,7 @@ def server_holds(page: Page, count: int) -> np.ndarray:
     """Wait until the Playground has a model on ``count`` drawn points; return the points the
     server holds (from the page's link)."""
     wait_for_chart(page, f"Training data ({count:,} points)", FIRST_BUILD_MS)
-    page.wait_for_function("n => new URLSearchParams(location.search).has('draw')", arg=count)
+    page.wait_for_function("n => new URLSearchParams(location.search).has('draw')", arg=count, polling=POLL_MS)
     text = parse_qs(urlsplit(page.url).query)["draw"][0]
     points = drawing_from_query(text, BOX)
     assert len(points) == count

@@ -11,7 +11,7 @@ import time
 
 import pytest
 
-from bench.browser_harness import CHROMIUM, IDLE
+from bench.browser_harness import CHROMIUM, IDLE, POLL_MS
 
 if not CHROMIUM.exists():
     pytest.skip(f"Debian's chromium ({CHROMIUM}) is not installed", allow_module_level=True)
@@ -32,7 +32,7 @@ def test_generate_page_shows_panels_then_plays_live_and_pauses(new_page, app_url
     page = new_page()
     page.set_viewport_size({"width": 1280, "height": 720})
     page.goto(f"{app_url}/generate")
-    page.wait_for_function(f"() => ({LIVE_STEP_JS})().startsWith('{PANEL_TITLE}')", timeout=120_000)
+    page.wait_for_function(f"() => ({LIVE_STEP_JS})().startsWith('{PANEL_TITLE}')", timeout=120_000, polling=POLL_MS)
     page.wait_for_selector(IDLE, timeout=120_000)
     assert_no_exception(page)
     assert page.evaluate(LIVE_STEP_JS).startswith("Generate: training the data DDE first: step 1 of")

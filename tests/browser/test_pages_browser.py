@@ -13,7 +13,7 @@ import re
 
 import pytest
 
-from bench.browser_harness import IDLE
+from bench.browser_harness import IDLE, POLL_MS
 from dde_app.page_defaults import SAMPLING_RUN
 
 from .test_playground_browser import (  # the module also skips everything when chromium is missing
@@ -285,7 +285,9 @@ def test_claims_measures_each_claim(page, app_url, artifacts):
     assert len(before) == 1 and before[0].startswith("DDE ∇f: ∮ s·dl = "), before  # no direct network yet
     set_number(page, "claims_direct_steps", 50)
     press(page, "claims_direct_run")
-    page.wait_for_function(f"part => ({_SUBPLOT_TITLES_JS})(part)?.length === 2", arg=field_title, timeout=MEASURE_MS)
+    page.wait_for_function(
+        f"part => ({_SUBPLOT_TITLES_JS})(part)?.length === 2", arg=field_title, timeout=MEASURE_MS, polling=POLL_MS
+    )
     wait_idle(page, MEASURE_MS)
     assert_no_exception(page)
     assert_drawn(page, field_title)

@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from bench.browser_harness import CHROMIUM, IDLE
+from bench.browser_harness import CHROMIUM, IDLE, POLL_MS
 
 if not CHROMIUM.exists():
     pytest.skip(
@@ -81,6 +81,7 @@ def wait_for_chart(page: Page, title_part: str, timeout_ms: int = BUILD_MS) -> N
                p => p.layout && p.layout.title && (p.layout.title.text || '').includes(part))""",
         arg=title_part,
         timeout=timeout_ms,
+        polling=POLL_MS,
     )
 
 
@@ -92,6 +93,7 @@ def wait_for_new_density(page: Page, title_part: str, before: str, timeout_ms: i
         f"""([part, before]) => ({_CHARTS_JS})().some(c => c.title.includes(part) && c.density !== before)""",
         arg=[title_part, before],
         timeout=timeout_ms,
+        polling=POLL_MS,
     )
 
 
@@ -105,6 +107,7 @@ def wait_for_step(page: Page, predicate_js: str, timeout_ms: int = 30_000) -> No
                      return eval(pred); }""",
         arg=predicate_js,
         timeout=timeout_ms,
+        polling=POLL_MS,
     )
 
 
@@ -230,6 +233,7 @@ def test_play_trains_live_and_pause_stops(page, app_url, artifacts):
                && p.layout.title.text.startsWith('DDE: exp f') && p.layout.title.text !== title)""",
         arg=during["title"],
         timeout=10_000,
+        polling=POLL_MS,
     )
     later = chart(page, DDE_TITLE)
     assert later["density"] != during["density"], "the DDE density did not change between live frames"
