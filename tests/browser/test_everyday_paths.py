@@ -1,6 +1,5 @@
-"""Real-browser tests of what every visitor does: move between the pages (idle, and while a
-model trains), use the app with no internet, upload degenerate data, reload while a second
-tab opens.
+"""Real-browser tests of what every visitor does: move between the pages while a model
+trains, use the app with no internet, upload degenerate data, reload while a second tab opens.
 
 Same fixtures as the other browser tests (conftest.py): one app started as README.md says
 (`make app`), one headless chromium, a fresh browser context (= a new Streamlit session) per
@@ -14,8 +13,6 @@ from __future__ import annotations
 import re
 import time
 from urllib.parse import urlsplit
-
-import pytest
 
 from bench.browser_harness import IDLE
 
@@ -134,7 +131,7 @@ def take_steps(page, clicks: int) -> int:
     return step_value(page)
 
 
-# ---- a. everything the page loads comes from the app (the idle tour checks it) ----------------
+# ---- a. everything the page loads comes from the app (the tour checks it) ----------------------
 
 # Every URL the document refers to for a resource, fetched yet or not (a favicon is fetched by
 # the browser itself, when it gets round to it), and every resource the page has loaded.
@@ -183,12 +180,10 @@ class Requests:
 # ---- b. every ordered pair of pages, state kept ----------------------------------------------
 
 
-@pytest.mark.parametrize("training", [False, True], ids=["idle", "while-training"])
-def test_page_tour_keeps_each_pages_state(page, app_url, artifacts, training):
-    """Every ordered pair of pages, each page's state kept. The idle tour, ended by a reload,
-    also records every request and every resource URL: none may leave the machine (an
-    offline classroom)."""
-    name = "tour-training" if training else "tour-idle"
+def test_page_tour_while_training_keeps_each_pages_state_and_nothing_leaves_the_machine(page, app_url, artifacts):
+    """Every ordered pair of pages while the Playground's model trains, each page's state kept;
+    then a pause and a reload. Every request and every resource URL of the whole walk is
+    recorded: none may leave the machine (an offline classroom)."""
     requests = Requests(page)
     open_app(page, app_url)
     requests.declared_now()
@@ -207,16 +202,14 @@ def test_page_tour_keeps_each_pages_state(page, app_url, artifacts, training):
     assert selectbox_value(page, "Distribution") == DISTRIBUTION
     assert "dist=8gaussians" in page.url, page.url
     assert_clean(page, "Playground, set up")
-    if training:
-        play_button(page).click()
-        expect(pause_button(page)).to_be_visible()
-        wait_for_step(page, f"step > {steps}", 60_000)
-        steps = step_value(page)
-    tour_start = steps
+    play_button(page).click()
+    expect(pause_button(page)).to_be_visible()
+    wait_for_step(page, f"step > {steps}", 60_000)
+    steps = tour_start = step_value(page)
 
     here = "Playground"
     for number, there in enumerate(TOUR, 1):
-        where = f"tour ({'training' if training else 'idle'}) move {number}: {here} → {there}"
+        where = f"tour move {number}: {here} → {there}"
         go_to(page, there, where)
         if there == "Playground":
             step_metric_shown(page)
@@ -225,8 +218,6 @@ def test_page_tour_keeps_each_pages_state(page, app_url, artifacts, training):
             )
             now = step_value(page)
             assert now >= steps, f"{where}: the Step metric went back from {steps} to {now}"
-            if not training:
-                assert now == steps, f"{where}: the idle model trained by itself: {steps} -> {now}"
             assert chart(page, DDE_TITLE)["drawn"] > 0, f"{where}: the DDE panel is not drawn"
             steps = now
         elif there == "Sampling":
@@ -244,29 +235,26 @@ def test_page_tour_keeps_each_pages_state(page, app_url, artifacts, training):
         else:  # Claims: it tests the playground's model
             expect(page.get_by_test_id("stAlert").filter(has_text="Testing the DDE from")).to_contain_text(DISTRIBUTION)
         if number in (1, 3):
-            screenshot(page, artifacts, f"everyday-{name}-{number}-{there.lower()}")
+            screenshot(page, artifacts, f"everyday-tour-{number}-{there.lower()}")
         requests.declared_now()
         here = there
-    screenshot(page, artifacts, f"everyday-{name}-back-on-playground")
-    if not training:
-        page.reload()
-        open_app(page, app_url, navigate=False)
-        page.wait_for_timeout(1000)  # the favicon and late fonts
-        requests.declared_now()
-        screenshot(page, artifacts, "everyday-offline-after-reload")
-        requests.assert_none_left_the_machine()
+    screenshot(page, artifacts, "everyday-tour-back-on-playground")
 
-    if training:
-        final = step_value(page)
-        assert final > tour_start, f"the model did not train during the tour: step {tour_start} -> {final}"
-        if pause_button(page).count():  # still playing
-            pause_button(page).click()
-            expect(play_button(page)).to_be_visible()
-        else:  # it paused by itself: the page must say why
-            said = [t for t in alert_texts(page) if re.search(r"paus|stopp", t, re.IGNORECASE)]
-            assert said, (
-                f"back on the Playground the model is paused, and nothing says why; alerts: {alert_texts(page)}"
-            )
+    final = step_value(page)
+    assert final > tour_start, f"the model did not train during the tour: step {tour_start} -> {final}"
+    if pause_button(page).count():  # still playing
+        pause_button(page).click()
+        expect(play_button(page)).to_be_visible()
+    else:  # it paused by itself: the page must say why
+        said = [t for t in alert_texts(page) if re.search(r"paus|stopp", t, re.IGNORECASE)]
+        assert said, f"back on the Playground the model is paused, and nothing says why; alerts: {alert_texts(page)}"
+
+    page.reload()
+    open_app(page, app_url, navigate=False)
+    page.wait_for_timeout(1000)  # the favicon and late fonts
+    requests.declared_now()
+    screenshot(page, artifacts, "everyday-offline-after-reload")
+    requests.assert_none_left_the_machine()
 
 
 # ---- c. degenerate data: refused with a message, the current model kept -------------------------

@@ -183,7 +183,7 @@ def screenshot(page: Page, folder: Path, name: str) -> None:
 # ---- tests -----------------------------------------------------------------------------------
 
 
-def test_load_shows_title_charts_and_metrics(page, app_url, artifacts):
+def test_load_shows_title_charts_and_metrics_and_each_step_click_trains_one_frame(page, app_url, artifacts):
     open_app(page, app_url)
     expect(page.get_by_role("heading", name="DDE Playground")).to_be_visible()
     assert_no_exception(page)
@@ -206,6 +206,17 @@ def test_load_shows_title_charts_and_metrics(page, app_url, artifacts):
     assert not not_numbers, f"metrics showing nan/inf before training: {not_numbers}"
     expect(play_button(page)).to_be_visible()
     screenshot(page, artifacts, "01-loaded")
+
+    # Step: exactly one frame (steps per frame: 30, the default) per click.
+    for expected in (31, 61):
+        page.get_by_role("button", name=re.compile(r"\bStep$")).click()
+        wait_for_step(page, f"step >= {expected}", 60_000)
+        page.wait_for_selector(IDLE, timeout=30_000)
+        time.sleep(1.0)  # a second delivery of the click would land by now
+        assert step_value(page) == expected
+        expect(page.locator(".js-plotly-plot .gtitle").filter(has_text=f"{DDE_TITLE}, step {expected}")).to_have_count(
+            1
+        )
 
 
 def test_play_trains_live_and_pause_stops(page, app_url, artifacts):
@@ -381,19 +392,6 @@ def test_live_panel_says_so_when_frames_cannot_be_fetched(page, app_url, artifac
     pause_button(page).click()
     expect(play_button(page)).to_be_visible(timeout=30_000)
     expect(note).to_be_hidden()
-
-
-def test_step_trains_exactly_one_frame_per_click(page, app_url):
-    open_app(page, app_url)
-    for expected in (31, 61):  # steps per frame: 30 (the default)
-        page.get_by_role("button", name=re.compile(r"\bStep$")).click()
-        wait_for_step(page, f"step >= {expected}", 60_000)
-        page.wait_for_selector(IDLE, timeout=30_000)
-        time.sleep(1.0)  # a second delivery of the click would land by now
-        assert step_value(page) == expected
-        expect(page.locator(".js-plotly-plot .gtitle").filter(has_text=f"{DDE_TITLE}, step {expected}")).to_have_count(
-            1
-        )
 
 
 def test_static_plotly_fallback_is_served(page, app_url):
