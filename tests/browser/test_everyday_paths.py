@@ -328,10 +328,10 @@ def test_degenerate_csv_files_are_refused_and_the_model_kept(page, app_url, arti
     screenshot(page, artifacts, "everyday-csv-too-large")
 
 
-# ---- d. a reload and a second tab at the same moment -------------------------------------------
+# ---- d. a reload and a second tab at the same moment; the two sessions kept apart -----------
 
 
-def test_reload_and_second_tab_at_once(page, app_url, artifacts):
+def test_reload_and_second_tab_at_once_then_one_trains_and_the_other_does_not(page, app_url, artifacts):
     open_app(page, app_url)
     second = page.context.new_page()  # a second tab of the same browser
     page.reload(wait_until="commit")  # both start their sessions at the same moment
@@ -346,4 +346,17 @@ def test_reload_and_second_tab_at_once(page, app_url, artifacts):
     for tab, where in ((page, "reloaded tab"), (second, "second tab")):
         assert_clean(tab, where)
     screenshot(page, artifacts, "everyday-reloaded-tab")
+
+    # The two sessions do not interfere: one trains, the other's model stays at step 1.
+    assert step_value(page) == 1 and step_value(second) == 1
+    play_button(page).click()
+    expect(pause_button(page)).to_be_visible()
+    wait_for_step(page, "step > 51", 60_000)
+    assert step_value(second) == 1, "the other session's model trained too"
+    pause_button(page).click()
+    expect(play_button(page)).to_be_visible()
+    wait_idle(page)
+    assert step_value(second) == 1 and step_value(page) > 51
+    assert chart(second, DDE_TITLE)["title"].endswith("step 1")
+    expect(play_button(second)).to_be_visible()
     screenshot(second, artifacts, "everyday-second-tab")

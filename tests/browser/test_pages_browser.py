@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import re
 
-import pytest
-
 from bench.browser_harness import IDLE, POLL_MS
 from dde_app.page_defaults import SAMPLING_RUN
 
@@ -257,6 +255,12 @@ def test_claims_measures_each_claim(page, app_url, artifacts):
     assert "KDE slower than the DDE from D" in found, found
     expect_table_contains(dataframe(panel), ("D", "100", "DDE s"))
     assert_drawn(page, "Time to evaluate log p on 16 queries")  # this title only once rows were measured
+    crossover, label = found["KDE slower than the DDE from D"], chart_label(panel, "crossover D ≈")
+    if crossover.startswith("≈"):  # an interpolated crossover is labelled on the chart
+        expect(label).to_be_visible(timeout=5_000)
+        expect(label).to_have_text(f"crossover D {crossover}")
+    else:  # none measured (a busy machine can measure none): the chart claims none
+        expect(label).to_have_count(0)
     screenshot(page, artifacts, "claims-01-timing")
 
     # Claim 2: held-out log-likelihood, smallest settings.
@@ -303,17 +307,6 @@ def test_claims_measures_each_claim(page, app_url, artifacts):
         assert f"{name}: max |curl| / max |J|" in found, found
     expect(page.get_by_text("direct network 50 steps")).to_be_visible()
     screenshot(page, artifacts, "claims-03-field")
-
-
-def test_claims_timing_chart_labels_the_crossover(page, app_url):
-    train_claims_model(page, app_url)
-    panel = measure_timing(page)
-    crossover = metrics(page)["KDE slower than the DDE from D"]
-    if not crossover.startswith("≈"):
-        pytest.skip(f"no interpolated crossover in this run ({crossover}): the chart has no crossover line")
-    label = chart_label(panel, "crossover D ≈")
-    expect(label).to_be_visible(timeout=5_000)
-    expect(label).to_have_text(f"crossover D {crossover}")
 
 
 def test_claims_stop_keeps_what_was_measured(page, app_url, artifacts):

@@ -352,28 +352,6 @@ def test_invalid_url_warns_and_keeps_defaults(page, app_url, artifacts):
     screenshot(page, artifacts, "07-url-invalid")
 
 
-def test_two_sessions_do_not_interfere(new_page, app_url, artifacts):
-    first, second = new_page(), new_page()
-    second.goto(f"{app_url}/")  # both sessions build their models at the same time
-    open_app(first, app_url)
-    open_app(second, app_url, navigate=False)
-    assert step_value(first) == 1 and step_value(second) == 1
-
-    play_button(first).click()
-    expect(pause_button(first)).to_be_visible()
-    wait_for_step(first, "step > 51", 60_000)
-    assert step_value(second) == 1, "the other session's model trained too"
-    pause_button(first).click()
-    expect(play_button(first)).to_be_visible()
-    first.wait_for_selector(IDLE, timeout=30_000)
-
-    assert step_value(second) == 1
-    assert chart(second, DDE_TITLE)["title"].endswith("step 1")
-    expect(play_button(second)).to_be_visible()
-    assert step_value(first) > 51
-    screenshot(second, artifacts, "08-other-session")
-
-
 def test_live_panel_says_so_when_frames_cannot_be_fetched(page, app_url, artifacts):
     """As when the app is started without app.py's route: Streamlit answers with its HTML page."""
     page.route(
