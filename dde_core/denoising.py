@@ -25,16 +25,25 @@ network gives the score (``_score_graph``, ``score``) and adds what only it has:
 ``dde_core.model.DDE`` trains a scalar f with s = ∇f (so it also has a
 log-density and a Hessian); ``dde_core.score_network.ScoreNetwork`` trains a
 vector field s directly (so it has a Jacobian, and no density).
+
+The compiled functions (the training loop, ``log_density``, ``score``...) are traced
+once per *architecture* (kind of network, d, widths, activation) and shared by every
+model of it: each model's weights, moving averages and Adam moments are arguments,
+not captured values.  TensorFlow does not give back all the memory of a graph traced
+for one model when the model is dropped (about 6 MiB each, bench/RESULTS.md
+"Serving a class"); shared graphs make a model cost only its weights, so a server
+that makes and drops models for many sessions stays flat.
 """
 
 from __future__ import annotations
 
 import math
+import threading
 import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import ClassVar, Self
+from typing import ClassVar, NamedTuple, Self
 
 import keras
 import numpy as np
@@ -179,25 +188,19 @@ class DenoisingEstimator(ABC):
         self.network_ = self._build_network(n_dims)
         self.average_ = self._build_network(n_dims)
         self.average_.set_weights(self.network_.get_weights())
-        schedule = keras.optimizers.schedules.CosineDecay(
-            float(self.learning_rate), decay_steps=int(self.steps), alpha=0.02
-        )
-        self.optimizer_ = keras.optimizers.Adam(learning_rate=schedule)
-        self.optimizer_.build(self.network_.trainable_variables)
-        self._rng = tf.random.Generator.from_seed(self.seed)
-        self._train_steps = _make_train_steps(
-            self.network_,
-            self.average_,
-            self.optimizer_,
-            self._rng,
-            self._score_graph,
-            self.sigma_,
-            int(self.batch_size),
-            float(self.ema),
-        )
+        self._adam = AdamMoments.zeros_for(_variables(self.network_))
         self.history_ = TrainingHistory()
         self.device_ = device_name()
-        self._compiled: dict[NetworkFunction, tf.types.experimental.PolymorphicFunction] = {}
+
+    def _architecture(self) -> tuple:
+        """What fixes the network's shape, and so its compiled functions (shared by every
+        model with the same architecture, see the module docstring)."""
+        return (type(self), self.n_dims_, tuple(int(width) for width in self.hidden), self.activation)
+
+    def _template(self) -> keras.Model:
+        """The one network of this architecture the shared functions are traced with (its own
+        weights are never used: each call passes a model's weights in their place)."""
+        return _shared(("template", self._architecture()), lambda: self._build_network(self.n_dims_))
 
     # -- training ----------------------------------------------------------------------
     def fit(self, X: np.ndarray, steps: int | None = None) -> Self:
@@ -205,7 +208,7 @@ class DenoisingEstimator(ABC):
         self._check_params()
         X = check_points(X, "X", min_points=2, dtype=np.float32)
         self._initialise(X.shape[1])
-        self._data = tf.constant(X)
+        self._set_data(X)
         return self.partial_fit(steps=self.steps if steps is None else steps)
 
     def partial_fit(self, X: np.ndarray | None = None, steps: int = 100) -> Self:
@@ -223,7 +226,7 @@ class DenoisingEstimator(ABC):
             self._initialise(X.shape[1])
         if X is not None:
             X = check_points(X, "X", min_points=2, dim=self.n_dims_, dtype=np.float32)
-            self._data = tf.constant(X)
+            self._set_data(X)
         if not hasattr(self, "_data"):
             raise InputError(f"This {self._kind} has no training data (it was loaded from a file): pass X.")
         if not self.history_.steps:  # warm-up: trace and optimise the graph, zero steps
@@ -238,11 +241,50 @@ class DenoisingEstimator(ABC):
             )
         return self
 
+    def _set_data(self, X: np.ndarray) -> None:
+        """Keep the training points X (D, d) in a variable of shape (None, d), so that the
+        shared training loop sees one type of input whatever D is (no retracing)."""
+        if hasattr(self, "_data"):
+            self._data.assign(X)
+        else:
+            self._data = tf.Variable(X, shape=tf.TensorShape([None, self.n_dims_]), trainable=False)
+
+    def _train_steps(self, data: tf.Tensor, n: tf.Tensor) -> tf.Tensor:
+        """Take ``n`` training steps on ``data`` (D, d) with the shared compiled loop; the chunk's mean loss."""
+        return self._training_loop()(data, n, *self._training_inputs())
+
+    def _train_graph(self, data: tf.Tensor, n: tf.Tensor) -> tf.Tensor:
+        """``_train_steps`` traced into the caller's own compiled function (the DDE generator's)."""
+        return self._training_loop().python_function(data, n, *self._training_inputs())
+
+    def _training_loop(self) -> tf.types.experimental.PolymorphicFunction:
+        return _shared(
+            ("train", self._architecture(), int(self.batch_size)),
+            lambda: _make_train_steps(self._template(), self._score_graph, int(self.batch_size)),
+        )
+
+    def _training_inputs(self) -> tuple:
+        """This model's part of the shared loop's arguments: its weights, their averages, Adam's
+        moments, [σ, ema, peak learning rate, decay steps] and the seed of its draws."""
+        settings = tf.constant([self.sigma_, self.ema, self.learning_rate, self.steps], tf.float32)
+        seed = tf.constant([self.seed, 0], tf.int64)
+        return _variables(self.network_), _variables(self.average_), self._adam, settings, seed
+
+    def _training_state(self) -> list[tf.Variable]:
+        """Every variable training changes (to save and restore it)."""
+        return [
+            *_variables(self.network_),
+            *_variables(self.average_),
+            *self._adam.first,
+            *self._adam.second,
+            self._adam.iterations,
+        ]
+
     @property
     def n_steps_(self) -> int:
         """Training steps taken so far."""
         self._check_fitted()
-        return int(self.optimizer_.iterations.numpy())
+        return int(self._adam.iterations.numpy())
 
     # -- evaluation --------------------------------------------------------------------
     def _check_fitted(self) -> None:
@@ -259,18 +301,21 @@ class DenoisingEstimator(ABC):
     ) -> np.ndarray:
         """``function(average_, y)`` on the rows of Y (m, d) in batches, as float64 (m, ...).
 
-        Compiled once per model and function, and kept on the model, so it is freed with
-        the model: a module-level ``tf.function`` taking the network as an argument keeps
-        the graphs it traced for every network (and with them XLA's compiled code) for the
-        life of the process, about 9 MiB per model (bench/RESULTS.md, "Serving a class").
+        Compiled once per architecture and function and shared by every model of it (the
+        module docstring says why): the averaged weights are the compiled function's input.
         """
         inputs = self._inputs(Y)  # refuses an unfitted model first
-        compiled = self._compiled.get(function)
-        if compiled is None:
-            network = self.average_
-            compiled = tf.function(lambda y: function(network, y), reduce_retracing=True, jit_compile=jit_compile)
-            self._compiled[function] = compiled
-        return _in_batches(compiled, inputs, batch_size)
+        template = self._template()
+        compiled = _shared(
+            ("evaluate", self._architecture(), function, jit_compile),
+            lambda: tf.function(
+                lambda weights, y: function(bound_network(template, weights), y),
+                reduce_retracing=True,
+                jit_compile=jit_compile,
+            ),
+        )
+        weights = _variables(self.average_)
+        return _in_batches(lambda y: compiled(weights, y), inputs, batch_size)
 
     def denoise(self, Y: np.ndarray) -> np.ndarray:
         """Tweedie's estimate of the clean point, y + σ² s(y), shape (m, d), for Y (m, d)."""
@@ -287,52 +332,110 @@ class DenoisingEstimator(ABC):
         return denoising_error(self.denoise(noisy), clean)
 
 
-# -- traceable pieces (compiled per model: see ``_evaluate``) ---------------------------------
-def _make_train_steps(
-    network: keras.Model,
-    average: keras.Model,
-    optimizer: keras.optimizers.Optimizer,
-    rng: tf.random.Generator,
-    score: NetworkFunction,
-    sigma: float,
-    batch_size: int,
-    ema: float,
-) -> tf.types.experimental.PolymorphicFunction:
-    """Build the compiled loop ``train_steps(data, n) -> mean loss`` for one model.
+# -- compiled once per architecture (module docstring) ---------------------------------------
+_shared_objects: dict[tuple, object] = {}
+_shared_lock = threading.RLock()
 
-    Each step draws ``batch_size`` clean rows of data (D, d) with replacement, one
-    noise draw each, and takes an Adam step on the denoising loss of ``score``;
-    then ``average`` moves towards ``network`` with decay ``ema``.  Traced once:
-    data has a fixed rank and dtype and ``n`` is a tensor, so calling it again
-    with other data or another count does not retrace.
+
+def _shared(key: tuple, make: Callable[[], object]):
+    """The process's one object for ``key`` (a template network, a compiled function), made on first use."""
+    with _shared_lock:
+        if key not in _shared_objects:
+            _shared_objects[key] = make()
+        return _shared_objects[key]
+
+
+def _variables(network: keras.Model) -> list[tf.Variable]:
+    """The network's trainable weights as TensorFlow variables, in the order of its layers."""
+    return [variable.value for variable in network.trainable_variables]
+
+
+def bound_network(template: keras.Model, weights: list[tf.Variable]) -> Callable[[tf.Tensor], tf.Tensor]:
+    """The network of ``template``'s architecture with ``weights`` in place of its own: y (m, d) ↦ output."""
+    return lambda y: template.stateless_call(weights, [], y)[0]
+
+
+ADAM_BETA_1, ADAM_BETA_2, ADAM_EPSILON = 0.9, 0.999, 1e-7
+
+
+class AdamMoments(NamedTuple):
+    """Adam's state for a list of weights: first and second moments and the step count.
+
+    Adam (Kingma & Ba 2015) with Keras's defaults β₁ = 0.9, β₂ = 0.999, ε = 1e-7: at step t
+    (from 1), m ← β₁ m + (1 − β₁) g, v ← β₂ v + (1 − β₂) g², and
+    w ← w − η √(1 − β₂ᵗ) / (1 − β₁ᵗ) · m / (√v + ε).  A named tuple of variables, so a
+    compiled function taking it is traced by the variables' shapes, not per model.
     """
-    variance = sigma**2
-    weights = network.trainable_variables
-    averages = average.trainable_variables
 
-    def one_step(data):
-        picks = rng.uniform([batch_size], 0, tf.shape(data)[0], dtype=tf.int32)
+    first: list[tf.Variable]
+    second: list[tf.Variable]
+    iterations: tf.Variable
+
+    @classmethod
+    def zeros_for(cls, weights: list[tf.Variable]) -> AdamMoments:
+        return cls(
+            [tf.Variable(tf.zeros_like(w), trainable=False) for w in weights],
+            [tf.Variable(tf.zeros_like(w), trainable=False) for w in weights],
+            tf.Variable(0, dtype=tf.int64, trainable=False),
+        )
+
+    def apply(self, gradients: list[tf.Tensor], weights: list[tf.Variable], rate: tf.Tensor) -> None:
+        """One Adam step of ``weights`` along ``gradients`` at learning rate ``rate``; traceable."""
+        t = tf.cast(self.iterations + 1, tf.float32)
+        alpha = rate * tf.sqrt(1.0 - ADAM_BETA_2**t) / (1.0 - ADAM_BETA_1**t)
+        for w, g, m, v in zip(weights, gradients, self.first, self.second, strict=True):
+            m.assign_add((g - m) * (1.0 - ADAM_BETA_1))
+            v.assign_add((g * g - v) * (1.0 - ADAM_BETA_2))
+            w.assign_sub(alpha * m / (tf.sqrt(v) + ADAM_EPSILON))
+        self.iterations.assign_add(1)
+
+
+#: The learning rate's floor at the end of the cosine decay, as a share of the peak.
+COSINE_FLOOR = 0.02
+
+
+def cosine_rate(peak: tf.Tensor, decay_steps: tf.Tensor, step: tf.Tensor) -> tf.Tensor:
+    """η(t) = peak · (a + (1 − a) · ½ (1 + cos(π min(t, T) / T))), a = ``COSINE_FLOOR``, T = decay_steps."""
+    progress = tf.minimum(tf.cast(step, tf.float32), decay_steps) / decay_steps
+    return peak * (COSINE_FLOOR + (1.0 - COSINE_FLOOR) * 0.5 * (1.0 + tf.cos(math.pi * progress)))
+
+
+def _make_train_steps(
+    template: keras.Model, score: NetworkFunction, batch_size: int
+) -> tf.types.experimental.PolymorphicFunction:
+    """Build the compiled loop ``train_steps(data, n, weights, averages, adam, settings, seed)``.
+
+    Each step draws ``batch_size`` clean rows of data (D, d) with replacement, one noise
+    draw each, and takes an Adam step on the denoising loss of ``score`` for the network
+    ``template`` with ``weights``; then ``averages`` move towards ``weights`` with decay
+    ``ema``.  ``settings`` is [σ, ema, peak learning rate, decay steps]; the draws of step
+    t come from ``seed`` folded with t, so a model's training is the same in any chunks.
+    Returns the mean loss.  Traced once per template and batch size: everything that
+    differs between models is an argument.
+    """
+
+    def one_step(data, weights, averages, adam, settings, seed):
+        sigma, ema, peak_rate, decay_steps = tf.unstack(settings)
+        step_seed = tf.random.experimental.stateless_fold_in(seed, adam.iterations)
+        pick_seed, noise_seed = tf.unstack(tf.random.experimental.stateless_split(step_seed, 2))
+        picks = tf.random.stateless_uniform([batch_size], pick_seed, 0, tf.shape(data)[0], dtype=tf.int32)
         clean = tf.gather(data, picks)
-        noisy = clean + sigma * rng.normal(tf.shape(clean))
+        noisy = clean + sigma * tf.random.stateless_normal(tf.shape(clean), noise_seed)
+        network = bound_network(template, weights)
         with tf.GradientTape() as tape:
-            residual = noisy + variance * score(network, noisy) - clean
+            residual = noisy + sigma**2 * score(network, noisy) - clean
             loss = tf.reduce_mean(tf.reduce_sum(residual**2, axis=1))
         gradients = tape.gradient(loss, weights)
-        optimizer.apply(gradients, weights)
+        adam.apply(gradients, weights, cosine_rate(peak_rate, decay_steps, adam.iterations))
         for avg, w in zip(averages, weights, strict=True):
             avg.assign(ema * avg + (1.0 - ema) * w)
         return loss
 
-    @tf.function(
-        input_signature=[
-            tf.TensorSpec([None, network.n_dims], tf.float32),
-            tf.TensorSpec([], tf.int32),
-        ]
-    )
-    def train_steps(data, n):
+    @tf.function
+    def train_steps(data, n, weights, averages, adam, settings, seed):
         total = tf.constant(0.0)
         for _ in tf.range(n):
-            total += one_step(data)
+            total += one_step(data, weights, averages, adam, settings, seed)
         return total / tf.cast(tf.maximum(n, 1), tf.float32)
 
     return train_steps

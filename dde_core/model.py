@@ -164,7 +164,7 @@ class DDE(DenoisingEstimator):
         return model
 
 
-# -- traceable pieces (compiled per model by ``DenoisingEstimator._evaluate``) -------------
+# -- traceable pieces (compiled once per architecture by ``DenoisingEstimator._evaluate``) ---
 def _gradient(network: keras.Model, y: tf.Tensor) -> tf.Tensor:
     """∇f at y (m, d) for a scalar network f, shape (m, d); traceable, differentiable in θ."""
     with tf.GradientTape() as tape:

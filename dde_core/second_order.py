@@ -55,7 +55,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
-from .denoising import DenoisingEstimator, _in_batches
+from .denoising import AdamMoments, DenoisingEstimator, _in_batches, cosine_rate
 from .errors import InputError
 from .validation import check_sigma
 
@@ -159,7 +159,8 @@ class MatrixNetwork(keras.Model):
 
 
 def network_second_order(network: MatrixNetwork, y: tf.Tensor) -> tf.Tensor:
-    """h(y), (m, d, d); traceable, compiled per model by ``_evaluate`` and into the samplers' Ozaki step."""
+    """h(y), (m, d, d); traceable, compiled per model (``SecondOrderNetwork.hessian``) and into the
+    samplers' Ozaki step."""
     return network.hessian(y)
 
 
@@ -253,21 +254,25 @@ class SecondOrderNetwork(DenoisingEstimator):
         raise TypeError("A second-order network has no score of its own; its score is first_order's.")
 
     def _initialise(self, n_dims: int) -> None:
-        """The base's set-up with the second-order network and training loop.
+        """The base's set-up, then this network's own compiled training loop and Hessian.
 
-        The base builds a first-order training loop too (``_make_train_steps``, never
-        traced here); it is replaced by the second-order loop below.
+        Unlike the DDE's, they are compiled per model: the loop holds the fixed first-order
+        model, and the network has a method of its own (``hessian``), so one compiled
+        function cannot serve every model of an architecture. So each second-order network
+        leaves its graphs' memory (a few MiB) in the process when dropped.
         """
         self.structure_ = resolved_structure(self.structure, n_dims)
         self._first_order = first_order_graph(self.first_order, n_dims, check_sigma(self.sigma))
-        # compiled per model (and freed with it), as ``DenoisingEstimator._evaluate`` does
         self._first_order_compiled = tf.function(self._first_order, reduce_retracing=True)
         super()._initialise(n_dims)
+        network = self.average_
+        self._hessian_compiled = tf.function(lambda y: network_second_order(network, y), reduce_retracing=True)
         self._train_steps = _make_second_order_steps(
             self.network_,
             self.average_,
-            self.optimizer_,
-            self._rng,
+            self._adam,
+            (float(self.learning_rate), float(self.steps)),
+            tf.random.Generator.from_seed(self.seed),
             self._first_order,
             self.sigma_,
             int(self.batch_size),
@@ -284,7 +289,8 @@ class SecondOrderNetwork(DenoisingEstimator):
 
     def hessian(self, Y: np.ndarray, batch_size: int = 16384) -> np.ndarray:
         """h(y) ≈ ∇² log p_σ(y), shape (m, d, d), symmetric (diagonal for the diagonal structure)."""
-        return self._evaluate(network_second_order, Y, batch_size)
+        inputs = self._inputs(Y)  # refuses an unfitted model first
+        return _in_batches(self._hessian_compiled, inputs, batch_size)
 
     def covariance(self, Y: np.ndarray) -> np.ndarray:
         """Tweedie's Cov[x | x̃ = y] = σ² I + σ⁴ h(y), shape (m, d, d), squared data units."""
@@ -338,7 +344,8 @@ def _inner(a: tf.Tensor, b: tf.Tensor) -> tf.Tensor:
 def _make_second_order_steps(
     network: MatrixNetwork,
     average: MatrixNetwork,
-    optimizer: keras.optimizers.Optimizer,
+    adam: AdamMoments,
+    rate: tuple[float, float],
     rng: tf.random.Generator,
     first_order: FirstOrderScore,
     sigma: float,
@@ -351,7 +358,8 @@ def _make_second_order_steps(
 
     Per step: ``batch_size`` clean rows x of data (D, d) drawn with replacement, one η
     each; Ψ = N + σ² s₁ s₁ᵀ (s₁ fixed: no gradient), A = ηηᵀ − I (diagonals only when
-    ``diagonal``); an Adam step on L or L_VR (module docstring); then the moving average.
+    ``diagonal``); an Adam step on L or L_VR (module docstring) at the cosine-decayed rate
+    of ``rate`` = (peak, decay steps); then the moving average.
     """
     variance = sigma**2
     weights = network.trainable_variables
@@ -388,7 +396,7 @@ def _make_second_order_steps(
                 per_point = _squared_norm(psi - a)
             loss = tf.reduce_mean(per_point)
         gradients = tape.gradient(loss, weights)
-        optimizer.apply(gradients, weights)
+        adam.apply(gradients, weights, cosine_rate(*rate, adam.iterations))
         for avg, w in zip(averages, weights, strict=True):
             avg.assign(ema * avg + (1.0 - ema) * w)
         return loss

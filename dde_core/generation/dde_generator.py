@@ -209,8 +209,8 @@ class DDEGenerator(GenerativeModel):
     def _critic_graph(self, data: tf.Tensor, n: tf.Tensor) -> tf.Tensor:
         """n sample-DDE denoising steps, each on batch_size of n · batch_size fresh generated points."""
         fake = self.generator_(self._critic_rng.normal([n * self.batch_size, self.latent_dim]))
-        # the DDE's own training loop, traced into this graph (a nested tf.function would outlive the model)
-        return self.sample_model_._train_steps.python_function(fake, n)
+        # the DDE's own training loop, traced into this graph
+        return self.sample_model_._train_graph(fake, n)
 
     def _point_loss_graph(self, x: tf.Tensor) -> tf.Tensor:
         """ℓ(x) = f_gen(x) − f_data(x), (m,): its mean over generated points estimates KL(q_σ ‖ p_σ) + const."""
@@ -269,8 +269,7 @@ class DDEGenerator(GenerativeModel):
     def _critic_state(self) -> list[tf.Variable]:
         if self.densities == "kde":
             return []
-        model = self.sample_model_
-        return [*model.network_.weights, *model.average_.weights, *model.optimizer_.variables, model._rng.state]
+        return self.sample_model_._training_state()
 
 
 def _untrained_dde(params: dict, n_dims: int) -> DDE:

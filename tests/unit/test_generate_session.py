@@ -107,8 +107,8 @@ def test_play_trains_in_the_background_and_pause_stops():
 def test_divergence_stops_with_a_message_and_keeps_the_last_good_frame(both):
     dde = both.models[DDE_LABEL]
     saved = dde.learning_rate
-    dde.learning_rate = 50.0  # (what the message quotes) and the step the optimiser takes:
-    dde.generator_optimizer_.learning_rate.assign(50.0)
+    dde.learning_rate = 1000.0  # (what the message quotes) and the step the optimiser takes:
+    dde.generator_optimizer_.learning_rate.assign(1000.0)
     try:
         last_good, count = both.latest_frame, len(both.frames)
         with pytest.raises(

@@ -165,7 +165,7 @@ def test_save_load_round_trip(tmp_path, data, data_dde, kind):
 
 
 def test_divergence_stops_with_a_message_and_keeps_the_last_good_state(data, data_dde):
-    model = dde_generator(data_dde, learning_rate=50.0).partial_fit(data, steps=1, part="sample_dde")
+    model = dde_generator(data_dde, learning_rate=1000.0).partial_fit(data, steps=1, part="sample_dde")
     before, steps = model.sample(100), model.n_steps_
     with pytest.raises(DivergenceError, match="diverged.*Lower the generator's learning rate") as caught:
         model.partial_fit(steps=50)

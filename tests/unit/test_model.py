@@ -3,9 +3,10 @@
 import numpy as np
 import pytest
 
-from dde_core import DDE, GaussianKDE, Grid
+from dde_core import DDE, GaussianKDE, Grid, denoising
 from dde_core.errors import InputError
 from dde_core.metrics import kl_on_grid
+from tests.compiled import compiled_traces
 
 
 def test_trained_density_matches_the_exact_kde(spirals, trained_spirals):
@@ -78,8 +79,48 @@ def test_training_in_chunks_does_not_retrace(rng):
         model.partial_fit(steps=7)
     model.partial_fit(rng.standard_normal((123, 2)), steps=2)  # new data, same trace
     assert model.n_steps_ == 5 + 21 + 2
-    assert model._train_steps.experimental_get_tracing_count() == 1
+    assert compiled_traces(model, "train") == 1
     assert model.history_.steps == [5, 12, 19, 26, 28]
+
+
+def test_models_of_one_architecture_share_their_compiled_functions_and_nothing_else(rng):
+    """A new model of a known architecture traces nothing (so it leaves no graph behind in the
+    process when dropped), yet trains and evaluates its own weights only."""
+    X = rng.standard_normal((400, 2))
+    Y = rng.standard_normal((50, 2))
+    first = DDE(sigma=0.5, hidden=(12, 7), steps=60).fit(X)
+    before = first.log_density(Y), first.score(Y)
+    traces = compiled_traces(first, "train"), compiled_traces(first, "evaluate")
+    second = DDE(sigma=0.3, hidden=(12, 7), steps=90, learning_rate=1e-2, ema=0.9, seed=4).fit(X[:123])
+    second.partial_fit(X, steps=10)
+    after_second = second.log_density(Y), second.score(Y)
+    assert (compiled_traces(second, "train"), compiled_traces(second, "evaluate")) == traces
+    np.testing.assert_array_equal(first.log_density(Y), before[0])  # untouched by the other's training
+    np.testing.assert_array_equal(first.score(Y), before[1])
+    assert np.abs(after_second[0] - before[0]).max() > 1e-3
+    # The second model is the one it would be alone: the same seed in a fresh model gives it again.
+    again = DDE(sigma=0.3, hidden=(12, 7), steps=90, learning_rate=1e-2, ema=0.9, seed=4).fit(X[:123])
+    again.partial_fit(X, steps=10)
+    np.testing.assert_allclose(again.log_density(Y), after_second[0], rtol=1e-5, atol=1e-5)
+
+
+def test_the_optimiser_is_adam_with_a_cosine_decay_as_keras_defines_them(rng):
+    """One hand-written Adam step and the cosine schedule against Keras's own on the same gradients."""
+    import keras
+    import tensorflow as tf
+
+    start = rng.standard_normal((3, 4)).astype(np.float32)
+    gradients = [rng.standard_normal((3, 4)).astype(np.float32) for _ in range(5)]
+    schedule = keras.optimizers.schedules.CosineDecay(0.1, decay_steps=3, alpha=denoising.COSINE_FLOOR)
+    theirs, ours = tf.Variable(start), tf.Variable(start)
+    optimizer = keras.optimizers.Adam(learning_rate=schedule)
+    moments = denoising.AdamMoments.zeros_for([ours])
+    for g in gradients:  # past the decay's end too (steps 4 and 5 stay at the floor)
+        optimizer.apply([tf.constant(g)], [theirs])
+        moments.apply([tf.constant(g)], [ours], denoising.cosine_rate(0.1, 3.0, moments.iterations))
+    np.testing.assert_allclose(ours.numpy(), theirs.numpy(), rtol=1e-5, atol=1e-6)
+    assert int(moments.iterations.numpy()) == 5
+    assert not np.allclose(ours.numpy(), start)
 
 
 def test_works_in_higher_dimension(rng):
