@@ -10,7 +10,5 @@ def compiled_traces(model, kind: str) -> int:
     return sum(
         compiled.experimental_get_tracing_count()
         for key, compiled in denoising._shared_objects.items()
-        if key[0] == kind
-        and key[1] == model._architecture()
-        and (kind != "train" or key[2] == int(model.batch_size))
+        if key[0] == kind and key[1] == model._architecture() and (kind != "train" or key[2] == int(model.batch_size))
     )
