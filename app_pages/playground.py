@@ -97,17 +97,8 @@ def control(setting: Setting, options: list | None = None):
             help=setting.help,
             format_func=lambda v: f"{v:g}",
         )
-    if setting.control == "slider":
-        return sidebar.slider(
-            setting.label,
-            int(setting.low),
-            int(setting.high),
-            step=setting.step,
-            key=key,
-            persist_state=KEEP,
-            help=setting.help,
-        )
-    return sidebar.number_input(
+    whole_number = sidebar.slider if setting.control == "slider" else sidebar.number_input
+    return whole_number(
         setting.label,
         int(setting.low),
         int(setting.high),

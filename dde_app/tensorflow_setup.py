@@ -7,8 +7,9 @@ import os
 def configure_tensorflow() -> None:
     """Quiet logs and one thread per op (environment defaults; a user's own settings win)."""
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
-    # Each new model traces its own compiled functions once, by design; TensorFlow's
-    # Python logger calls that "excessive retracing" after five models. Errors still show.
+    # Some compiled functions are traced once per model or run (second-order networks, the
+    # samplers' steps), by design; TensorFlow's Python logger calls that "excessive
+    # retracing" after five of them. Errors still show.
     logging.getLogger("tensorflow").setLevel(logging.ERROR)
     # One thread per TensorFlow op: the small DDE trains faster that way on 2 cores (325
     # against 277 steps/s, bench/RESULTS.md) and leaves more of the CPU to serve the page.

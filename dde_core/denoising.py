@@ -43,6 +43,7 @@ import time
 from abc import ABC, abstractmethod
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import ClassVar, NamedTuple, Self
 
 import keras
@@ -317,6 +318,41 @@ class DenoisingEstimator(ABC):
         weights = _variables(self.average_)
         return _in_batches(lambda y: compiled(weights, y), inputs, batch_size)
 
+    # -- persistence (what a subclass's save / load share) ---------------------------------
+    def _save_network(self, path: str | Path, metadata: dict) -> Path:
+        """Write the averaged network with ``metadata`` (JSON-friendly) to a ``.keras`` file."""
+        self._check_fitted()
+        path = Path(path)
+        if path.suffix != ".keras":
+            raise InputError(f"Model files end in .keras, got {path.name!r}.")
+        self.average_.metadata = metadata
+        self.average_.save(path)
+        return path
+
+    @staticmethod
+    def _read_network(path: str | Path, network_class: type, what: str) -> tuple[keras.Model, dict]:
+        """The network in a ``.keras`` file written by ``_save_network`` and its saved parameters
+        (``hidden`` as a tuple); refuses a missing file, a bad one, or another kind of network."""
+        path = Path(path)
+        if not path.is_file():
+            raise InputError(f"No model file at {str(path)!r}.")
+        try:
+            network = keras.models.load_model(path)
+        except Exception as error:  # Keras raises many types for a bad file
+            raise InputError(f"{path.name!r} is not a {what} file: {error}") from None
+        if not isinstance(network, network_class):
+            raise InputError(f"{path.name!r} holds a Keras model, but not a {what}.")
+        params = dict(network.metadata["params"])
+        params["hidden"] = tuple(params["hidden"])
+        return network, params
+
+    def _start_from(self, network: keras.Model) -> Self:
+        """Set up for ``network``'s dimension with its weights as both the trained and the averaged ones."""
+        self._initialise(network.n_dims)
+        self.network_.set_weights(network.get_weights())
+        self.average_.set_weights(network.get_weights())
+        return self
+
     def denoise(self, Y: np.ndarray) -> np.ndarray:
         """Tweedie's estimate of the clean point, y + σ² s(y), shape (m, d), for Y (m, d)."""
         self._check_fitted()
@@ -414,8 +450,7 @@ def _make_train_steps(
     differs between models is an argument.
     """
 
-    def one_step(data, weights, averages, adam, settings, seed):
-        sigma, ema, peak_rate, decay_steps = tf.unstack(settings)
+    def one_step(data, weights, averages, adam, seed, sigma, ema, peak_rate, decay_steps):
         step_seed = tf.random.experimental.stateless_fold_in(seed, adam.iterations)
         pick_seed, noise_seed = tf.unstack(tf.random.experimental.stateless_split(step_seed, 2))
         picks = tf.random.stateless_uniform([batch_size], pick_seed, 0, tf.shape(data)[0], dtype=tf.int32)
@@ -433,9 +468,10 @@ def _make_train_steps(
 
     @tf.function
     def train_steps(data, n, weights, averages, adam, settings, seed):
+        sigma, ema, peak_rate, decay_steps = tf.unstack(settings)
         total = tf.constant(0.0)
         for _ in tf.range(n):
-            total += one_step(data, weights, averages, adam, settings, seed)
+            total += one_step(data, weights, averages, adam, seed, sigma, ema, peak_rate, decay_steps)
         return total / tf.cast(tf.maximum(n, 1), tf.float32)
 
     return train_steps

@@ -31,7 +31,6 @@ import tensorflow as tf
 
 from .activations import ACTIVATIONS
 from .denoising import DenoisingEstimator, TrainingHistory, _network_output, _score_jacobian
-from .errors import InputError
 
 __all__ = ["DDE", "ACTIVATIONS", "TrainingHistory"]
 
@@ -130,36 +129,15 @@ class DDE(DenoisingEstimator):
     def save(self, path: str | Path, metadata: dict | None = None) -> Path:
         """Write the averaged network and its settings to a ``.keras`` file."""
         self._check_fitted()
-        path = Path(path)
-        if path.suffix != ".keras":
-            raise InputError(f"Model files end in .keras, got {path.name!r}.")
-        self.average_.metadata = {
-            "sigma": self.sigma_,
-            "params": self.get_params(),
-            "n_steps": self.n_steps_,
-            **(metadata or {}),
-        }
-        self.average_.save(path)
-        return path
+        return self._save_network(
+            path, {"sigma": self.sigma_, "params": self.get_params(), "n_steps": self.n_steps_, **(metadata or {})}
+        )
 
     @classmethod
     def load(cls, path: str | Path) -> Self:
         """Read a model written by ``save``; it evaluates at once and can train on new X."""
-        path = Path(path)
-        if not path.is_file():
-            raise InputError(f"No model file at {str(path)!r}.")
-        try:
-            network = keras.models.load_model(path)
-        except Exception as error:  # Keras raises many types for a bad file
-            raise InputError(f"{path.name!r} is not a DDE model file: {error}") from None
-        if not isinstance(network, ScalarNetwork):
-            raise InputError(f"{path.name!r} holds a Keras model, but not a DDE network.")
-        params = dict(network.metadata["params"])
-        params["hidden"] = tuple(params["hidden"])
-        model = cls(**params)
-        model._initialise(network.n_dims)
-        model.network_.set_weights(network.get_weights())
-        model.average_.set_weights(network.get_weights())
+        network, params = cls._read_network(path, ScalarNetwork, "DDE model")
+        model = cls(**params)._start_from(network)
         model.metadata_ = network.metadata
         return model
 

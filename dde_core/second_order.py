@@ -300,34 +300,15 @@ class SecondOrderNetwork(DenoisingEstimator):
     def save(self, path: str | Path) -> Path:
         """Write the averaged network and its settings (not the first-order model) to a ``.keras`` file."""
         self._check_fitted()
-        path = Path(path)
-        if path.suffix != ".keras":
-            raise InputError(f"Model files end in .keras, got {path.name!r}.")
         params = {k: v for k, v in self.get_params().items() if k != "first_order"}
-        self.average_.metadata = {"params": params, "n_steps": self.n_steps_}
-        self.average_.save(path)
-        return path
+        return self._save_network(path, {"params": params, "n_steps": self.n_steps_})
 
     @classmethod
     def load(cls, path: str | Path, first_order: Any) -> Self:
         """Read a network written by ``save``, with the first-order score it was trained with
         (needed to train further; ``hessian`` uses only the file)."""
-        path = Path(path)
-        if not path.is_file():
-            raise InputError(f"No model file at {str(path)!r}.")
-        try:
-            network = keras.models.load_model(path)
-        except Exception as error:  # Keras raises many types for a bad file
-            raise InputError(f"{path.name!r} is not a second-order network file: {error}") from None
-        if not isinstance(network, MatrixNetwork):
-            raise InputError(f"{path.name!r} holds a Keras model, but not a second-order network.")
-        params = dict(network.metadata["params"])
-        params["hidden"] = tuple(params["hidden"])
-        model = cls(first_order, **params)
-        model._initialise(network.n_dims)
-        model.network_.set_weights(network.get_weights())
-        model.average_.set_weights(network.get_weights())
-        return model
+        network, params = cls._read_network(path, MatrixNetwork, "second-order network")
+        return cls(first_order, **params)._start_from(network)
 
 
 # -- the compiled second-order training loop ---------------------------------------------

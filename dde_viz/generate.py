@@ -55,7 +55,6 @@ SAMPLE_COLOR = "#d62728"
 PUSH_COLOR = "rgba(40, 40, 40, 0.6)"
 METHOD_COLORS = {"DDE generator": "#d62728", "GAN": "#1f77b4"}  # one colour per method, every chart
 MAX_PUSHES_SHOWN = 1000
-MAX_POINTS_DATA = 4000  # data points drawn in a still panel (figures.MAX_POINTS_SHOWN)
 PUSH_LENGTH = 0.06  # the longest pushes (95th percentile and above) span this share of the box's width
 DISCRIMINATOR_COLORSCALE = "RdBu_r"  # blue: "generated", red: "data" (D = 0.5 white)
 CRITIC_KINDS = ("sample_dde", "discriminator")
@@ -77,6 +76,14 @@ def _push_segments(tails: np.ndarray, vectors: np.ndarray, longest: float) -> tu
     tips = tails + (lengths / norms)[:, None] * vectors
     segments = np.stack([tails, tips, np.full_like(tails, np.nan)], axis=1).reshape(-1, 2)
     return segments[:, 0], segments[:, 1]
+
+
+def _shown_pushes(samples: np.ndarray, push: np.ndarray, grid: Grid) -> tuple[np.ndarray, np.ndarray]:
+    """The push segments drawn (x and y, as ``_push_segments``): those of the first
+    ``MAX_PUSHES_SHOWN`` samples, the longest ``PUSH_LENGTH`` of the box's width."""
+    count = min(len(samples), MAX_PUSHES_SHOWN)
+    longest = PUSH_LENGTH * (grid.x_range[1] - grid.x_range[0])
+    return _push_segments(samples[:count], np.asarray(push, np.float64)[:count], longest)
 
 
 def _scatter(
@@ -103,9 +110,7 @@ def _generated_traces(
     samples = np.asarray(samples, np.float64)
     traces = [_scatter(np.asarray(data, np.float64), "data", DATA_COLOR, 3, 0.25, axes)]
     if push is not None:
-        count = min(len(samples), MAX_PUSHES_SHOWN)
-        longest = PUSH_LENGTH * (grid.x_range[1] - grid.x_range[0])
-        xs, ys = _push_segments(samples[:count], np.asarray(push, np.float64)[:count], longest)
+        xs, ys = _shown_pushes(samples, push, grid)
         traces.append(
             {
                 "type": "scattergl",
@@ -308,7 +313,7 @@ def generation_panels_figure(
     browser only decodes two PNGs per method, several times cheaper to redraw than hundreds of
     WebGL markers and segments; no hover); fewer data points are drawn.
     """
-    data = _subsample(np.asarray(data, np.float64), LIVE_DATA_POINTS if as_image else MAX_POINTS_DATA)
+    data = np.asarray(data, np.float64)  # each way of drawing takes its own subsample
     rows = list(frame.methods.items())
     domains = _grid_domains(2 * len(rows), 2, gap=0.1, row_gap=0.12)
     traces, images, titles = [], [], []
@@ -386,9 +391,7 @@ def _draw_points(
     samples = np.asarray(method.samples, np.float64)
     finite = np.isfinite(samples).all(axis=1)
     if method.push is not None:
-        count = min(len(samples), MAX_PUSHES_SHOWN)
-        xs, ys = _push_segments(samples[:count], np.asarray(method.push, np.float64)[:count], PUSH_LENGTH * width)
-        segments = pixels(np.column_stack([xs, ys]))
+        segments = pixels(np.column_stack(_shown_pushes(samples, method.push, grid)))
         for i in range(0, len(segments), 3):
             draw.line([tuple(segments[i]), tuple(segments[i + 1])], fill=colours["push"], width=1)
     for x, y in pixels(samples[finite]):

@@ -9,13 +9,14 @@ Run:  .venv/bin/python -m pytest tests/browser/test_classroom.py -q -p no:cachep
 
 from __future__ import annotations
 
-from urllib.parse import quote, urlsplit
+from urllib.parse import quote
 
 import pytest
 
 from bench.browser_harness import streamlit_server
 
 from .conftest import VIEWPORT
+from .test_everyday_paths import Requests
 from .test_playground_browser import (  # the module also skips everything when chromium is missing
     DDE_TITLE,
     alerts,
@@ -71,8 +72,7 @@ OUT_OF_RANGE = {"n": "100000", "spf": "1000", "seed": "99999"}
 
 
 def test_a_crafted_link_shows_its_text_as_written_and_fetches_nothing(page, app_url, artifacts):
-    requested: list[str] = []
-    page.on("request", lambda request: requested.append(request.url))
+    requests = Requests(page)
     query = "&".join(f"{quote(k)}={quote(v)}" for k, v in {**INJECTIONS, **OUT_OF_RANGE}.items())
     open_app(page, app_url, f"?{query}")
     assert_no_exception(page)
@@ -83,7 +83,8 @@ def test_a_crafted_link_shows_its_text_as_written_and_fetches_nothing(page, app_
     assert page.locator("a[href*='injected.example']").count() == 0
     assert page.locator("img[src*='injected.example']").count() == 0
     assert page.locator("[data-testid='stAlert'] strong, [data-testid='stAlert'] span[style*='color']").count() == 0
-    assert not [url for url in requested if urlsplit(url).hostname == "injected.example"], requested
+    requests.declared_now()
+    requests.assert_none_left_the_machine()  # injected.example included
     assert chart(page, DDE_TITLE)["drawn"] > 0
     screenshot(page, artifacts, "classroom-crafted-link")
 

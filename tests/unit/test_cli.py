@@ -122,15 +122,16 @@ def env_of_a_person():
     return {key: value for key, value in os.environ.items() if key != "TF_CPP_MIN_LOG_LEVEL"}
 
 
-def timed_cli(*args):
-    """(finished process, wall-clock seconds) of ``python -m dde_core *args``, run as a person would."""
+def timed_cli(*args, env: dict | None = None):
+    """(finished process, wall-clock seconds) of ``python -m dde_core *args``, run as a person
+    would (or with ``env``)."""
     start = time.perf_counter()
     result = subprocess.run(
         [sys.executable, "-m", "dde_core", *args],
         capture_output=True,
         text=True,
         timeout=300,
-        env=env_of_a_person(),
+        env=env or env_of_a_person(),
     )
     return result, time.perf_counter() - start
 
@@ -144,9 +145,7 @@ def refused_without_tensorflow(tmp_path, *args):
     (blocker / "tensorflow" / "__init__.py").write_text('raise ImportError("TensorFlow was imported")\n')
     env = env_of_a_person()
     env["PYTHONPATH"] = os.pathsep.join([str(blocker), *filter(None, [env.get("PYTHONPATH")])])
-    result = subprocess.run(
-        [sys.executable, "-m", "dde_core", *args], capture_output=True, text=True, timeout=300, env=env
-    )
+    result, _ = timed_cli(*args, env=env)
     assert "TensorFlow was imported" not in result.stderr, result.stderr
     return result
 
