@@ -104,6 +104,17 @@ def test_models_of_one_architecture_share_their_compiled_functions_and_nothing_e
     np.testing.assert_allclose(again.log_density(Y), after_second[0], rtol=1e-5, atol=1e-5)
 
 
+def test_training_in_chunks_gives_the_model_of_one_long_run(rng):
+    """A step's draws depend on the seed and the step number only, so chunks change nothing."""
+    X = rng.standard_normal((300, 2))
+    Y = rng.standard_normal((20, 2))
+    whole = DDE(sigma=0.4, hidden=(16, 16), steps=40, seed=7).fit(X, steps=24)
+    chunked = DDE(sigma=0.4, hidden=(16, 16), steps=40, seed=7).fit(X, steps=5)
+    for steps in (7, 1, 11):
+        chunked.partial_fit(steps=steps)
+    np.testing.assert_allclose(chunked.log_density(Y), whole.log_density(Y), rtol=1e-5, atol=1e-5)
+
+
 def test_the_optimiser_is_adam_with_a_cosine_decay_as_keras_defines_them(rng):
     """One hand-written Adam step and the cosine schedule against Keras's own on the same gradients."""
     import keras
