@@ -106,8 +106,9 @@ def button(page, name: str):
 
 
 def run_load(browser, url, n: int, seconds: float, niceness: int = 0) -> dict:
+    renice_browser(url, niceness)  # before the tabs open, so that their renderers inherit it
     pages = open_tabs(browser, url, n)
-    renice_browser(url, niceness)  # (renderers started since)
+    renice_browser(url, niceness)  # and any process that did not
     for page in pages:
         button(page, "Play").click()
     for page in pages:
@@ -181,7 +182,6 @@ def main() -> None:
     with streamlit_server(common.OUT_DIR / "load-server.log") as url, chromium() as browser:
         for n in sessions:
             print(f"{n} session(s) playing for {seconds:.0f} s ...", flush=True)
-            renice_browser(url, args.browser_niceness)
             results.append(run_load(browser, url, n, seconds, args.browser_niceness))
     alone = next((r["total_steps_per_second"] for r in results if r["sessions"] == 1), None)
     rows = []
