@@ -7,10 +7,14 @@ tab's JS heap and DOM node count flat.
 1. **Cycle**: ``--cycles`` times, a new tab (its own browser context, so its own session)
    opens the Playground, plays ``--play`` seconds and closes. The server runs with a short
    reload grace (``DDE_RESUME_GRACE_SECONDS``, default here 20 s) so that closed sessions'
-   models are freed within the run; after the last one the script waits for the grace
-   period, Streamlit's own clean-up, and reads the server's memory (RSS, from /proc).
+   models are freed within the run; after the last one the script follows the server's
+   memory (RSS, from /proc) every 30 s for ``SETTLE_SECONDS``: past the grace period, the
+   store's sweep and Streamlit's own keeping of closed sessions (``server.disconnectedSessionTTL``,
+   120 s).
 2. **Play**: one tab plays for ``--minutes``; every minute the server's RSS and, through
-   Chrome DevTools' ``Performance.getMetrics``, the tab's JS heap and DOM node count.
+   Chrome DevTools' ``Performance.getMetrics``, the tab's JS heap and DOM node count, read
+   as they are and again after a forced garbage collection (``HeapProfiler.collectGarbage``):
+   the first go up and down with the collector, the second is what the tab really keeps.
 
     .venv/bin/python bench/bench_soak.py                      # 10 cycles, 2 minutes (make bench)
     .venv/bin/python bench/bench_soak.py --full               # 50 cycles, 30 minutes
@@ -32,7 +36,7 @@ from bench.bench_load import server_rss_mb  # noqa: E402
 from bench.browser_harness import IDLE, chromium, streamlit_server  # noqa: E402
 
 GRACE_SECONDS = 20
-SETTLE_SECONDS = 60  # after the grace period: the resume store's sweep and Streamlit's own clean-up
+SETTLE_SECONDS = 180  # followed after the last close: grace, sweeps, Streamlit's 120-s session TTL
 
 
 def open_playground(browser, url):
@@ -54,7 +58,7 @@ def server_mb(url) -> float:
 def cycle(browser, url, cycles: int, play_seconds: float) -> dict:
     warm = open_playground(browser, url)  # the first session pays for imports and compiled code
     warm.context.close()
-    time.sleep(GRACE_SECONDS + SETTLE_SECONDS)
+    time.sleep(SETTLE_SECONDS)
     start = server_mb(url)
     peak = start
     for number in range(cycles):
@@ -64,9 +68,38 @@ def cycle(browser, url, cycles: int, play_seconds: float) -> dict:
         page.context.close()
         peak = max(peak, server_mb(url))
         print(f"  cycle {number + 1}/{cycles}: server {peak:.0f} MiB at most so far", flush=True)
-    time.sleep(GRACE_SECONDS + SETTLE_SECONDS)
-    end = server_mb(url)
-    return {"cycles": cycles, "start_mb": start, "peak_mb": peak, "end_mb": end, "growth_mb": end - start}
+    after = []  # (seconds since the last close, server MiB)
+    closed = time.monotonic()
+    while not after or after[-1][0] < SETTLE_SECONDS:
+        time.sleep(30)
+        after.append((round(time.monotonic() - closed), server_mb(url)))
+        print(f"  {after[-1][0]} s after the last close: server {after[-1][1]:.0f} MiB", flush=True)
+    end = after[-1][1]
+    return {
+        "cycles": cycles,
+        "start_mb": start,
+        "peak_mb": peak,
+        "end_mb": end,
+        "growth_mb": end - start,
+        "after_close": after,
+    }
+
+
+def tab_metrics(cdp) -> dict:
+    """The tab's JS heap (MiB) and DOM nodes, as they are and after a forced collection."""
+
+    def read() -> dict:
+        return {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
+
+    before = read()
+    cdp.send("HeapProfiler.collectGarbage")
+    after = read()
+    return {
+        "js_heap_mb": before.get("JSHeapUsedSize", 0) / 2**20,
+        "dom_nodes": int(before.get("Nodes", 0)),
+        "kept_js_heap_mb": after.get("JSHeapUsedSize", 0) / 2**20,
+        "kept_dom_nodes": int(after.get("Nodes", 0)),
+    }
 
 
 def play(browser, url, minutes: float) -> list[dict]:
@@ -77,15 +110,7 @@ def play(browser, url, minutes: float) -> list[dict]:
     readings = []
     started = time.monotonic()
     while True:
-        metrics = {m["name"]: m["value"] for m in cdp.send("Performance.getMetrics")["metrics"]}
-        readings.append(
-            {
-                "minute": (time.monotonic() - started) / 60,
-                "server_mb": server_mb(url),
-                "js_heap_mb": metrics.get("JSHeapUsedSize", 0) / 2**20,
-                "dom_nodes": int(metrics.get("Nodes", 0)),
-            }
-        )
+        readings.append({"minute": (time.monotonic() - started) / 60, "server_mb": server_mb(url), **tab_metrics(cdp)})
         print(f"  minute {readings[-1]['minute']:.1f}: {readings[-1]}", flush=True)
         if time.monotonic() - started >= minutes * 60:
             break
@@ -113,18 +138,31 @@ def main() -> None:
         print(f"Play: one tab for {minutes:.0f} minutes ...", flush=True)
         played = play(browser, url, minutes)
     common.print_table(
-        ["sessions cycled", "server before", "peak", "after grace", "growth"],
+        ["sessions cycled", "server before", "peak", f"{SETTLE_SECONDS} s after", "growth"],
         [[cycled["cycles"], *(f"{cycled[k]:.0f} MiB" for k in ("start_mb", "peak_mb", "end_mb", "growth_mb"))]],
     )
     first, last = played[0], played[-1]
     common.print_table(
-        ["minutes", "server MiB", "JS heap MiB", "DOM nodes"],
-        [[f"{r['minute']:.0f}", f"{r['server_mb']:.0f}", f"{r['js_heap_mb']:.1f}", r["dom_nodes"]] for r in played],
+        ["seconds after the last close", "server MiB"], [[s, f"{mb:.0f}"] for s, mb in cycled["after_close"]]
+    )
+    common.print_table(
+        ["minutes", "server MiB", "JS heap MiB", "kept after GC", "DOM nodes", "kept after GC"],
+        [
+            [
+                f"{r['minute']:.0f}",
+                f"{r['server_mb']:.0f}",
+                f"{r['js_heap_mb']:.1f}",
+                f"{r['kept_js_heap_mb']:.1f}",
+                r["dom_nodes"],
+                r["kept_dom_nodes"],
+            ]
+            for r in played
+        ],
     )
     print(
         f"Server {100 * (last['server_mb'] / first['server_mb'] - 1):+.1f}% over the play; "
-        f"JS heap {last['js_heap_mb'] - first['js_heap_mb']:+.1f} MiB; "
-        f"DOM nodes {last['dom_nodes'] - first['dom_nodes']:+d}. "
+        f"JS heap kept {last['kept_js_heap_mb'] - first['kept_js_heap_mb']:+.1f} MiB; "
+        f"DOM nodes kept {last['kept_dom_nodes'] - first['kept_dom_nodes']:+d}. "
         "Targets: growth after cycling ≤ 50 MiB; server within 10%; heap and nodes flat."
     )
     common.write_json("soak", {"machine": info, "command": common.command_line(), "cycle": cycled, "play": played})

@@ -88,7 +88,7 @@ class ResumeStore:
                 kept.gone_since = now
             elif now - kept.gone_since > self.grace_seconds:
                 del self._kept[key]
-                kept.session.pause()
+                kept.session.release()
 
 
 _store: ResumeStore | None = None

@@ -84,6 +84,16 @@ class PlaygroundSession(LiveTraining):
         self.extra_metadata = dict(metadata or {})
         return experiment
 
+    def release(self) -> None:
+        """Free the model, its data and its frames (its tab has been gone for the reload
+        grace period, dde_app/resume.py). If the same Streamlit session comes back later
+        anyway, its page finds no model and starts a new one from the settings shown."""
+        self.pause()
+        with self.lock:
+            self.experiment = None
+            self.frames = FrameBuffer(self.frames.capacity)
+            self.extra_metadata = {}
+
     def reset(self) -> Experiment:
         """Same config and data, new untrained model."""
         if self.experiment is None:

@@ -30,6 +30,7 @@ __all__ = [
     "density_figure",
     "points_figure",
     "training_curves_figure",
+    "curve_trace",
     "comparison_figure",
     "gallery_figure",
     "samples_figure",
@@ -40,6 +41,8 @@ DATA_COLOR = "#1f77b4"
 NOISY_COLOR = "#ff7f0e"
 ARROW_COLOR = "rgba(255, 255, 255, 0.85)"
 MAX_POINTS_SHOWN = 4000
+MAX_CURVE_POINTS = 300  # a curve longer than this is drawn thinned evenly (its last point kept)
+MAX_MARKED_POINTS = 60  # a curve with more points is drawn as a line without markers
 FONT = {"family": '"Source Sans", "Source Sans Pro", sans-serif', "color": "#31333f", "size": 12}
 TITLE_FONT = {"size": 15, "weight": 600}
 _LIGHT = "#EBF0F8"  # grid and axis lines
@@ -327,6 +330,25 @@ def _panel_layout(domains, axes: Sequence[dict], titles: Sequence[str], **layout
     return result
 
 
+def curve_trace(steps: Sequence[int], values: Sequence[float], **style) -> dict:
+    """A line against steps, drawn with at most ``MAX_CURVE_POINTS`` points: a curve
+    that grows every frame for an hour stays as cheap to send and draw as one of a
+    minute. Points are taken evenly, first and last always; markers only on short curves."""
+    x, y = np.asarray(steps), np.asarray(values, float)
+    if len(x) > MAX_CURVE_POINTS:
+        keep = np.unique(np.linspace(0, len(x) - 1, MAX_CURVE_POINTS).round().astype(int))
+        x, y = x[keep], y[keep]
+    marked = len(x) <= MAX_MARKED_POINTS
+    return {
+        "type": "scatter",
+        "x": x,
+        "y": y,
+        "mode": "lines+markers" if marked else "lines",
+        **({"marker": {"size": 4}} if marked else {}),
+        **style,
+    }
+
+
 def training_curves_figure(
     steps: Sequence[int],
     loss: Sequence[float],
@@ -344,18 +366,7 @@ def training_curves_figure(
     traces = []
     for i, (values, color, _) in enumerate(series):
         x_name, y_name = _axis_names(i)
-        traces.append(
-            {
-                "type": "scatter",
-                "x": np.asarray(steps),
-                "y": np.asarray(values, float),
-                "mode": "lines+markers",
-                "line": {"color": color, "width": 2},
-                "marker": {"size": 4},
-                "xaxis": x_name,
-                "yaxis": y_name,
-            }
-        )
+        traces.append(curve_trace(steps, values, line={"color": color, "width": 2}, xaxis=x_name, yaxis=y_name))
     axes = [
         {
             "x": {"title": {"text": "step"}},

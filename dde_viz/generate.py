@@ -35,6 +35,7 @@ from dde_viz.figures import (
     _square_layout,
     _subsample,
     app_style,
+    curve_trace,
     density_rgb,
     panel_title,
     picture_image,
@@ -218,19 +219,16 @@ def metric_curves_figure(
         suffix = "" if i == 0 else str(i + 1)
         for method, series in curves.items():
             traces.append(
-                {
-                    "type": "scatter",
-                    "x": np.asarray(series.steps),
-                    "y": np.asarray(series.values.get(name, [np.nan] * len(series.steps)), float),
-                    "mode": "lines+markers",
-                    "name": method,
-                    "legendgroup": method,
-                    "showlegend": i == 0,
-                    "line": {"color": METHOD_COLORS.get(method), "width": 2},
-                    "marker": {"size": 4},
-                    "xaxis": f"x{suffix}",
-                    "yaxis": f"y{suffix}",
-                }
+                curve_trace(
+                    series.steps,
+                    series.values.get(name, [np.nan] * len(series.steps)),
+                    name=method,
+                    legendgroup=method,
+                    showlegend=i == 0,
+                    line={"color": METHOD_COLORS.get(method), "width": 2},
+                    xaxis=f"x{suffix}",
+                    yaxis=f"y{suffix}",
+                )
             )
         log = name in ("mmd2", "energy", "kl_grid")
         bottom_row = i + columns >= len(names)  # only the lowest panel of each column names its axis

@@ -58,19 +58,23 @@ def test_a_second_tab_with_a_copied_key_gets_its_own_playground():
     assert store.claim("not a key", Tab()) is None
 
 
-def test_a_playground_is_dropped_after_its_grace_period():
+def test_a_playground_is_dropped_and_its_model_freed_after_its_grace_period():
     clock, tab = Clock(), Tab()
     store = ResumeStore(grace_seconds=600, clock=clock)
-    key = store.keep(_playground(tab))
+    session = _playground(tab)
+    key = store.keep(session)
     clock.now = 10_000.0
     assert store.sweep() == 1  # open tabs are kept however long
     tab.open = False
     assert store.sweep() == 1  # gone since now
     clock.now += 599
     assert store.sweep() == 1
+    assert session.has_model
     clock.now += 2
     assert store.sweep() == 0
     assert store.claim(key, Tab()) is None
+    # Streamlit may keep the closed session's state a while longer: the model must not wait for it.
+    assert not session.has_model and not session.running and len(session.frames) == 0
 
 
 def test_a_tab_that_returns_within_the_grace_period_is_kept():

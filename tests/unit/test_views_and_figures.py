@@ -9,6 +9,7 @@ from dde_core.normalization import mass_on_grid
 from dde_core.views import density_view
 from dde_viz.animation import FrameBuffer, frame_from_view, gif_bytes, render_frame
 from dde_viz.figures import (
+    MAX_CURVE_POINTS,
     comparison_figure,
     density_figure,
     gallery_figure,
@@ -116,6 +117,21 @@ def test_curves_and_comparison_and_gallery_build(kde_view):
     assert [(shape.xref, shape.yref) for shape in both.layout.shapes] == [("x2", "y2"), ("x3", "y3")]  # fields
     gallery = gallery_figure({"a": np.zeros((3, 2)), "b": np.ones((3, 2))}, columns=2)
     assert len(gallery.data) == 2
+
+
+def test_long_curves_are_thinned_and_drawn_without_markers():
+    """An hour of frames draws as cheaply as a minute: the DOM and the JSON stay bounded."""
+    short = training_curves_figure([1, 2, 3], [1.0, 0.9, 0.8], [0.1, 0.01, 0.0], [1.0, 0.5, 0.2])
+    assert all(trace.mode == "lines+markers" for trace in short.data)
+    n = 20_000
+    steps = np.arange(1, n + 1) * 30
+    values = np.linspace(2.0, 1.0, n)
+    long = training_curves_figure(steps, values, values, values)
+    for trace in long.data:
+        assert len(trace.x) <= MAX_CURVE_POINTS and trace.mode == "lines"
+        assert trace.x[0] == steps[0] and trace.x[-1] == steps[-1]  # the newest point is shown
+        assert np.all(np.diff(trace.x) > 0)
+        assert np.allclose(np.interp(trace.x, steps, values), trace.y)  # points of the curve, not averages
 
 
 def test_frames_are_capped_and_thinned_evenly(kde_view):
