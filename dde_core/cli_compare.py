@@ -23,11 +23,10 @@ import math
 from pathlib import Path
 from typing import Any
 
-from . import benchmark_data, datasets, estimators
+from . import benchmark_data, cli, datasets, estimators
 from .cli import (
     Command,
     _add_data_options,
-    _load_points,
     _number,
     _parse_columns,
     _why_not_writable,
@@ -154,7 +153,7 @@ def _checked_compare(args: argparse.Namespace) -> argparse.Namespace:
 def _data(args: argparse.Namespace) -> tuple[str, Any, Any, Any, dict]:
     """(name, train, test, oracle or None, description) of the data asked for."""
     if args.csv is not None:
-        name, train, test, info = _load_points(args)
+        name, train, test, info = cli._load_points(args)
         return name, train, test, None, info
     name = args.data if args.data is not None else args.dist
     data = benchmark_data.load(name, args.n, args.n_test, args.data_seed)

@@ -22,14 +22,13 @@ from typing import Any
 
 import numpy as np
 
-from . import datasets
+from . import cli, datasets
 from .activations import ACTIVATIONS
 from .cli import (
     Command,
     _add_data_options,
     _add_setting,
     _checked,
-    _load_points,
     _number,
     _parse_hidden,
     _why_not_writable,
@@ -241,7 +240,7 @@ def _write_outputs(out: Path, models: dict[str, Any], samples: dict[str, np.ndar
 
 def _run_generate(args: argparse.Namespace) -> str:
     """Read the data, train each method, write samples, models and metrics; the summary line."""
-    _, train, test, info = _load_points(args)
+    _, train, test, info = cli._load_points(args)
     generation = _import_models()
     reference = _reference(args, train, test)
     models = _models(args, generation)

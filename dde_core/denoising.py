@@ -56,7 +56,7 @@ from .errors import InputError
 from .metrics import denoising_error
 from .validation import check_points, check_positive_float, check_positive_int, check_sigma
 
-__all__ = ["DenoisingEstimator", "TrainingHistory"]
+__all__ = ["DenoisingEstimator", "TrainingHistory", "tracing_count"]
 
 # A traceable TensorFlow function of a network and points y (m, d): its score (m, d), output, Jacobian...
 NetworkFunction = Callable[[keras.Model, tf.Tensor], tf.Tensor]
@@ -306,14 +306,9 @@ class DenoisingEstimator(ABC):
         module docstring says why): the averaged weights are the compiled function's input.
         """
         inputs = self._inputs(Y)  # refuses an unfitted model first
-        template = self._template()
         compiled = _shared(
             ("evaluate", self._architecture(), function, jit_compile),
-            lambda: tf.function(
-                lambda weights, y: function(bound_network(template, weights), y),
-                reduce_retracing=True,
-                jit_compile=jit_compile,
-            ),
+            lambda: _compiled_evaluation(function, self._template(), jit_compile),
         )
         weights = _variables(self.average_)
         return _in_batches(lambda y: compiled(weights, y), inputs, batch_size)
@@ -379,6 +374,27 @@ def _shared(key: tuple, make: Callable[[], object]):
         if key not in _shared_objects:
             _shared_objects[key] = make()
         return _shared_objects[key]
+
+
+def _compiled_evaluation(function: NetworkFunction, template: keras.Model, jit_compile: bool):
+    """``function`` of the network of ``template``'s architecture, compiled with the weights as input."""
+    return tf.function(
+        lambda weights, y: function(bound_network(template, weights), y), reduce_retracing=True, jit_compile=jit_compile
+    )
+
+
+def tracing_count(model: DenoisingEstimator, kind: str) -> int:
+    """How many times the shared compiled functions of ``kind`` ("train" or "evaluate") for
+    ``model``'s architecture (and, for training, its batch size) were traced, all together:
+    a new model or a new chunk of an architecture seen before should add none."""
+    with _shared_lock:
+        return sum(
+            compiled.experimental_get_tracing_count()
+            for key, compiled in _shared_objects.items()
+            if key[0] == kind
+            and key[1] == model._architecture()
+            and (kind != "train" or key[2] == int(model.batch_size))
+        )
 
 
 def _variables(network: keras.Model) -> list[tf.Variable]:

@@ -324,12 +324,7 @@ def test_values_too_large_for_the_model_are_refused(tmp_path):
 
 
 def test_a_bug_is_not_reported_as_bad_input(tmp_path, monkeypatch):
-    import importlib
-
     from dde_core import cli
-
-    for name in cli._COMMAND_MODULES:  # they import _load_points by name: import them before it is patched,
-        importlib.import_module(f"dde_core.{name}")  # or they keep the broken one for the later tests
 
     def broken(args):
         raise RuntimeError("a bug")

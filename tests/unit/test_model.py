@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from dde_core import DDE, GaussianKDE, Grid, denoising
+from dde_core.denoising import tracing_count
 from dde_core.errors import InputError
 from dde_core.metrics import kl_on_grid
-from tests.compiled import compiled_traces
 
 
 def test_trained_density_matches_the_exact_kde(spirals, trained_spirals):
@@ -79,7 +79,7 @@ def test_training_in_chunks_does_not_retrace(rng):
         model.partial_fit(steps=7)
     model.partial_fit(rng.standard_normal((123, 2)), steps=2)  # new data, same trace
     assert model.n_steps_ == 5 + 21 + 2
-    assert compiled_traces(model, "train") == 1
+    assert tracing_count(model, "train") == 1
     assert model.history_.steps == [5, 12, 19, 26, 28]
 
 
@@ -90,11 +90,11 @@ def test_models_of_one_architecture_share_their_compiled_functions_and_nothing_e
     Y = rng.standard_normal((50, 2))
     first = DDE(sigma=0.5, hidden=(12, 7), steps=60).fit(X)
     before = first.log_density(Y), first.score(Y)
-    traces = compiled_traces(first, "train"), compiled_traces(first, "evaluate")
+    traces = tracing_count(first, "train"), tracing_count(first, "evaluate")
     second = DDE(sigma=0.3, hidden=(12, 7), steps=90, learning_rate=1e-2, ema=0.9, seed=4).fit(X[:123])
     second.partial_fit(X, steps=10)
     after_second = second.log_density(Y), second.score(Y)
-    assert (compiled_traces(second, "train"), compiled_traces(second, "evaluate")) == traces
+    assert (tracing_count(second, "train"), tracing_count(second, "evaluate")) == traces
     np.testing.assert_array_equal(first.log_density(Y), before[0])  # untouched by the other's training
     np.testing.assert_array_equal(first.score(Y), before[1])
     assert np.abs(after_second[0] - before[0]).max() > 1e-3

@@ -4,10 +4,9 @@ import numpy as np
 import pytest
 
 from dde_core import DDE
-from dde_core.denoising import DenoisingEstimator
+from dde_core.denoising import DenoisingEstimator, tracing_count
 from dde_core.errors import InputError
 from dde_core.score_network import ScoreNetwork
-from tests.compiled import compiled_traces
 
 SIGMA = 1.0
 SETTINGS = dict(sigma=SIGMA, hidden=(32, 32), batch_size=512, steps=400, seed=0)
@@ -50,7 +49,7 @@ def test_both_train_through_the_same_base_loop(trained):
     for method in ("fit", "partial_fit", "denoise", "denoising_loss"):
         assert getattr(type(trained), method) is getattr(DenoisingEstimator, method)
     assert trained.n_steps_ == 401 and trained.history_.steps == [1, *range(51, 402, 50)]
-    assert compiled_traces(trained, "train") == 1  # chunks do not retrace
+    assert tracing_count(trained, "train") == 1  # chunks do not retrace
     assert trained.device_.startswith(("CPU", "GPU"))
     # The loss falls from the untrained network's (the 1-step chunk) to near the floor d σ² / (1 + σ²).
     assert trained.history_.loss[-1] < 0.7 * trained.history_.loss[0]
