@@ -1,8 +1,9 @@
 """DDE Playground: what `streamlit run app.py` starts.
 
-Streamlit's pages (navigation.py, which runs for every page view) plus one HTTP route
+Streamlit's pages (navigation.py, which runs for every page view) plus two HTTP routes
 of our own: the live DDE panel fetches its frames from ``live/<token>`` while a model
-trains, so the page does not rerun for each frame (dde_app/live_view.py says why).
+trains, so the page does not rerun for each frame (dde_app/live_view.py says why), and
+``_dde/load`` reports what the server is doing (dde_app/load_report.py).
 """
 
 from dde_app.tensorflow_setup import configure_tensorflow
@@ -11,8 +12,8 @@ configure_tensorflow()  # before the imports below bring in TensorFlow
 
 import streamlit as st  # noqa: E402
 
+from dde_app import live_view, load_report  # noqa: E402
 from dde_app.charts import publish_plotly_js  # noqa: E402
-from dde_app.live_view import routes  # noqa: E402
 
 publish_plotly_js()  # plotly.js for a live chart on a page without other charts (charts.py)
-app = st.App("navigation.py", routes=routes())
+app = st.App("navigation.py", routes=live_view.routes() + load_report.routes())

@@ -8,17 +8,20 @@ of one session alone.
 The app is started as README.md says (`make app`, bench/browser_harness.py, on a free
 port, 127.0.0.1 only). For each N, one headless chromium opens N tabs, each in its own
 browser context (N Streamlit sessions), waits until each shows its model, then presses
-Play in all of them. For ``--seconds`` it reads every tab's Step metric once a second,
-asks ``/_stcore/health`` five times a second from another thread (its latency), and reads
-the server's CPU time and memory from /proc. Then it presses Pause in every tab and
-times how long until that tab's Play button is back (the click, the server pausing the
-trainer, the page redrawn).
+Play in each, one after the other, and finds its session in the server's load report
+(``GET _dde/load``, dde_app/load_report.py). For ``--seconds`` it reads every session's
+step from that report once a second (the server's own count, so a slow browser cannot
+hide or fake progress), asks ``/_stcore/health`` five times a second from another thread
+(its latency), and reads the server's CPU time and memory from /proc. Then it presses
+Pause in every tab, the others still playing, and times how long until the server's
+trainer has stopped (the report no longer lists the session: "Pause takes effect") and
+until the tab's Play button is back (the page redrawn as well).
 
 The browsers run on the same 2 cores as the server here (in a class they run on the
 students' machines), so these figures are a harsh upper bound on the server's load.
 ``--browser-niceness 19`` runs chromium at the lowest CPU priority, so the server takes the
 CPU it needs first and the tabs share what is left: nearer to tabs on other machines, but the
-figures measured in the tabs (steps seen, Pause redrawn) then wait for a starved browser.
+Pause's redraw, measured in the tab, then waits for a starved browser.
 
     .venv/bin/python bench/bench_load.py                 # N = 1, 4 for 20 s each (make bench)
     .venv/bin/python bench/bench_load.py --full          # N = 1, 4, 8, 16 for 60 s each
@@ -29,6 +32,7 @@ figures measured in the tabs (steps seen, Pause redrawn) then wait for a starved
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import re
 import statistics
@@ -45,9 +49,7 @@ from bench.bench_idle import cpu_seconds, groups, snapshot  # noqa: E402
 from bench.browser_harness import IDLE, chromium, streamlit_server  # noqa: E402
 
 SPAN_SECONDS = 5.0
-STEP_JS = """() => { const m = [...document.querySelectorAll('[data-testid="stMetric"]')].find(
-    e => e.querySelector('[data-testid="stMetricLabel"]')?.innerText.trim() === 'Step');
-    return m ? Number(m.querySelector('[data-testid="stMetricValue"]').innerText.replace(/,/g, '')) : null; }"""
+POLL_SECONDS = 0.05  # how often Pause's effect is looked for in the load report
 
 
 def server_rss_mb(pids: list[int]) -> float:
@@ -105,52 +107,87 @@ def button(page, name: str):
     return page.get_by_role("button", name=re.compile(rf"\b{name}$"))
 
 
+def load_report(url) -> dict:
+    """The server's ``GET _dde/load``: its scheduler and every playing or queued session."""
+    with urllib.request.urlopen(f"{url}/_dde/load", timeout=10) as response:
+        return json.load(response)
+
+
+def session_ids(url) -> set[str]:
+    return {session["id"] for session in load_report(url)["sessions"]}
+
+
+def press_play(pages, url) -> list[str]:
+    """Press Play in each tab in turn; returns each tab's session id in the load report."""
+    ids = []
+    for page in pages:
+        known = session_ids(url)
+        button(page, "Play").click()
+        deadline = time.monotonic() + 60
+        while not (new := session_ids(url) - known):
+            if time.monotonic() > deadline:
+                raise RuntimeError("A tab's Play did not start its trainer within 60 s.")
+            time.sleep(POLL_SECONDS)
+        ids.append(new.pop())
+    return ids
+
+
+def pause_each(pages, ids, url) -> tuple[list[float], list[float]]:
+    """Press Pause in each tab in turn (the others still playing); returns the seconds until
+    its trainer stopped (gone from the load report) and until its Play button was back."""
+    taken, redrawn = [], []
+    for page, session in zip(pages, ids):
+        clicked = time.monotonic()
+        button(page, "Pause").click()
+        while session in session_ids(url):
+            if time.monotonic() - clicked > 60:
+                raise RuntimeError("Pause did not stop a trainer within 60 s.")
+            time.sleep(POLL_SECONDS)
+        taken.append(time.monotonic() - clicked)
+        button(page, "Play").wait_for(timeout=60_000)
+        redrawn.append(time.monotonic() - clicked)
+    return taken, redrawn
+
+
 def run_load(browser, url, n: int, seconds: float, niceness: int = 0) -> dict:
     renice_browser(url, niceness)  # before the tabs open, so that their renderers inherit it
     pages = open_tabs(browser, url, n)
     renice_browser(url, niceness)  # and any process that did not
-    for page in pages:
-        button(page, "Play").click()
-    for page in pages:
-        button(page, "Pause").wait_for(timeout=60_000)
-    time.sleep(3.0)  # every trainer has started
+    ids = press_play(pages, url)
+    time.sleep(3.0)  # every trainer has taken a few turns
     probe = HealthProbe(url)
     probe.start()
     before = snapshot()
     server_before = groups(before, url.pgid)["server"]
     rss = []
-    readings: list[list[tuple[float, int]]] = [[] for _ in pages]
+    readings: dict[str, list[tuple[float, int]]] = {session: [] for session in ids}
     start = time.monotonic()
     while time.monotonic() - start < seconds:
-        for page, reading in zip(pages, readings):
-            step = page.evaluate(STEP_JS)
-            if step is not None:
-                reading.append((time.monotonic() - start, step))
+        now = time.monotonic() - start
+        for session in load_report(url)["sessions"]:
+            if session["id"] in readings:
+                readings[session["id"]].append((now, session["step"]))
         rss.append(server_rss_mb(server_before))
         time.sleep(max(0.0, 1.0 - (time.monotonic() - start) % 1.0))
     elapsed = time.monotonic() - start
     after = snapshot()
     cpu = cpu_seconds(before, after, server_before, groups(after, url.pgid)["server"])
     probe.stopped.set()
-    pause_seconds = []
-    for page in pages:
-        clicked = time.monotonic()
-        button(page, "Pause").click()
-        button(page, "Play").wait_for(timeout=60_000)
-        pause_seconds.append(time.monotonic() - clicked)
+    pause_taken, pause_redrawn = pause_each(pages, ids, url)
     for page in pages:
         page.context.close()
-    rates = [(r[-1][1] - r[0][1]) / (r[-1][0] - r[0][0]) for r in readings if len(r) > 1]
+    rates = [(r[-1][1] - r[0][1]) / (r[-1][0] - r[0][0]) if len(r) > 1 else 0.0 for r in readings.values()]
     return {
         "sessions": n,
         "seconds": elapsed,
         "steps_per_second": rates,
         "total_steps_per_second": sum(rates),
         "fairness": min(rates) / max(rates) if rates and max(rates) > 0 else float("nan"),
-        "stalled_spans": sum(stalled_spans(r) for r in readings),
+        "stalled_spans": sum(stalled_spans(r) for r in readings.values()),
         "health_ms_median": 1000 * statistics.median(probe.latencies),
         "health_ms_max": 1000 * max(probe.latencies),
-        "pause_seconds_max": max(pause_seconds),
+        "pause_seconds_max": max(pause_taken),
+        "pause_redrawn_seconds_max": max(pause_redrawn),
         "server_cpu_percent": 100 * cpu / elapsed,
         "server_rss_mb": max(rss),
     }
@@ -196,7 +233,7 @@ def main() -> None:
                 f"{r['fairness']:.2f}",
                 r["stalled_spans"],
                 f"{r['health_ms_median']:.0f} / {r['health_ms_max']:.0f}",
-                f"{r['pause_seconds_max']:.2f}",
+                f"{r['pause_seconds_max']:.2f} / {r['pause_redrawn_seconds_max']:.2f}",
                 f"{r['server_cpu_percent']:.0f}%",
                 f"{r['server_rss_mb']:.0f}",
             ]
@@ -210,7 +247,7 @@ def main() -> None:
             "slowest/fastest",
             "stalled 5-s spans",
             "health ms (median / max)",
-            "Pause s (max)",
+            "Pause s, taken / redrawn (max)",
             "server CPU",
             "server RSS MiB",
         ],

@@ -26,6 +26,7 @@ click's rerun) never touch one model at once.
 
 from __future__ import annotations
 
+import secrets
 import threading
 import time
 from collections.abc import Callable
@@ -76,6 +77,7 @@ class LiveTraining:
         self._trainer: threading.Thread | None = None
         self._lost_connection = False  # paused because its tab went away: play on return
         self.steps_per_frame = 30  # until Play says otherwise
+        self.public_id = secrets.token_hex(4)  # names it in the server's load report, nothing more
 
     # -- what a subclass says -------------------------------------------------------------
     @property

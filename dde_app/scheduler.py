@@ -164,6 +164,11 @@ class Scheduler:
                     raise Cancelled
                 self._changed.wait(WAIT_SLICE_SECONDS)
 
+    def players(self) -> list[object]:
+        """The owners holding a playing slot or queued for one, in the order they asked."""
+        with self._changed:
+            return list(self._players)
+
     def load(self) -> Load:
         with self._changed:
             playing = min(len(self._players), self.max_players)

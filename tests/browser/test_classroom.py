@@ -109,6 +109,9 @@ def test_a_queued_session_shows_its_place_and_starts_when_a_slot_frees(browser, 
         expect(waiting).to_be_visible(timeout=30_000)
         assert "you are next" in waiting.inner_text()
         assert step_value(second) == 1
+        load = first.request.get(f"{one_slot_app_url}/_dde/load").json()  # what the server reports
+        assert (load["playing"], load["queued"], load["max_playing_sessions"]) == (1, 1, 1)
+        assert [s["place"] for s in load["sessions"]] == [0, 1] and load["sessions"][0]["step"] > 1
         screenshot(second, artifacts, "classroom-queued")
         pause_button(first).click()
         wait_for_step(second, "step > 1", timeout_ms=60_000)  # it started by itself

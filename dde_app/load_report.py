@@ -1,0 +1,56 @@
+"""What the server is doing, for the people who run it (a helper module, not a page).
+
+``GET _dde/load`` (under the app's base URL path) answers with the scheduler's state
+(dde_app/scheduler.py) as JSON, for a monitor, a load balancer's health check or a
+benchmark (bench/bench_load.py reads every session's progress from it):
+
+    {"workers": 1, "max_playing_sessions": 24, "turns_running": 1, "turns_waiting": 7,
+     "playing": 8, "queued": 0,
+     "sessions": [{"id": "3f9a01c2", "step": 1830, "place": 0}, ...]}
+
+``sessions`` lists the sessions playing or queued to play, in the order they asked:
+``place`` is 0 while training, k ≥ 1 while waiting with k − 1 ahead. A session's ``id``
+is a random public name made for this report (``LiveTraining.public_id``): it is not
+the private token of its frames route nor its reload key, and nothing of its model,
+data or settings is shown.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+from streamlit import config
+
+from dde_app.scheduler import Scheduler, scheduler
+
+__all__ = ["load_report", "routes"]
+
+
+def load_report(schedule: Scheduler) -> dict:
+    """The scheduler's state and the progress of each session playing or queued (JSON-ready)."""
+    load = schedule.load()
+    sessions = []
+    for owner in schedule.players():
+        place = schedule.place(owner)
+        if place is not None and hasattr(owner, "public_id"):
+            sessions.append({"id": owner.public_id, "step": int(owner.step), "place": place})
+    return {
+        "workers": load.workers,
+        "max_playing_sessions": schedule.max_players,
+        "turns_running": load.running,
+        "turns_waiting": load.waiting_for_turn,
+        "playing": load.playing,
+        "queued": load.queued,
+        "sessions": sessions,
+    }
+
+
+async def _load(request: Request) -> JSONResponse:
+    return JSONResponse(load_report(scheduler()), headers={"Cache-Control": "no-store"})
+
+
+def routes() -> list[Route]:
+    """The report's route, under the app's base URL path (``server.baseUrlPath``)."""
+    base = config.get_option("server.baseUrlPath").strip("/")
+    return [Route(f"/{base}/_dde/load" if base else "/_dde/load", _load, methods=["GET"])]
