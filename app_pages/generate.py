@@ -10,7 +10,7 @@ from dde_app import widget_state
 from dde_app.charts import chart, live_chart
 from dde_app.csv_input import csv_label, csv_points, remembered_csv_settings
 from dde_app.generate_session import DDE_LABEL, GAN_LABEL, GenerateSession, GenerateSettings
-from dde_app.live_controls import playback_buttons, stopped_by_itself
+from dde_app.live_controls import playback_buttons, stats_seconds, stopped_by_itself
 from dde_app.live_training import streamlit_connection
 from dde_app.live_view import POLL_SECONDS, poll_path
 from dde_app.text import plain
@@ -20,7 +20,6 @@ from dde_core.errors import InputError
 from dde_core.generation_metrics import METRIC_LABELS
 from dde_viz.generate import metric_curves_figure
 
-STATS_SECONDS = 1.0  # the numbers and curves refresh this often while playing
 METHOD_NAMES = {"dde": "DDE generator", "gan": "GAN", "both": "Both, side by side"}
 LEARNING_RATES = (1e-4, 3e-4, 1e-3, 3e-3, 1e-2, 3e-2, 0.1)
 STEP_CHOICES = (0, 1, 2, 5, 10, 20, 50)  # steps per frame; 0: auto
@@ -258,7 +257,7 @@ st.caption(
 )
 
 
-@st.fragment(run_every=STATS_SECONDS if playing else None)
+@st.fragment(run_every=stats_seconds(session) if playing else None)
 def live_stats() -> None:
     """The numbers and measure curves, refreshed once a second while playing."""
     stopped_by_itself(session, playing, "gen_notice")

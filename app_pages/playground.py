@@ -16,7 +16,7 @@ from dde_app.drawing import (
     drawing_from_query,
     drawing_to_query,
 )
-from dde_app.live_controls import playback_buttons, stopped_by_itself
+from dde_app.live_controls import playback_buttons, stats_seconds, stopped_by_itself
 from dde_app.live_view import POLL_SECONDS, poll_path
 from dde_app.page_tools import SHORTCUTS_TEXT, copy_link_button, keyboard_shortcuts, lecture_style
 from dde_app.playground_state import playground
@@ -32,7 +32,6 @@ from dde_viz.animation import Frame
 from dde_viz.figures import density_figure, gallery_figure, points_figure, training_curves_figure
 
 DRAWING_BOX = (-4.0, 4.0)  # the canvas shows [-4, 4]², the toys' extent
-STATS_SECONDS = 1.0  # the numbers and curves below refresh less often
 
 state = st.session_state
 
@@ -339,7 +338,7 @@ def live_panel() -> None:
     )
 
 
-@st.fragment(run_every=STATS_SECONDS if playing else None)
+@st.fragment(run_every=stats_seconds(session) if playing else None)
 def live_stats() -> None:
     """Numbers and curves below the panels, refreshed once a second while playing.
 

@@ -13,6 +13,9 @@
 const CONFIG = { displaylogo: false, responsive: true, modeBarButtonsToRemove: ["lasso2d", "select2d"] };
 const FALLBACK_URL = "app/static/plotly.min.js"; // the plotly package's copy (charts.publish_plotly_js)
 const WAIT_FOR_STREAMLIT_MS = 3000;
+// While no new frame comes (many sessions share the server, so each trains slowly), the
+// chart asks less and less often, up to once a second; a new frame brings it back to `every`.
+const LONGEST_WAIT_MS = 1000;
 
 // plotly.js: the copy Streamlit's own charts put on the page (window.Plotly) when there
 // is one, else the app's static copy. Loaded once per page.
@@ -93,11 +96,14 @@ async function pollFrames(chart, url, everyMs, pollId, step) {
         await new Promise((resolve) => setTimeout(resolve, 1000 * seconds));
         continue;
       }
-      if (response.status === 200 && answer) {
+      if (response.status === 204) {
+        waitMs = Math.min(1.5 * waitMs, Math.max(everyMs, LONGEST_WAIT_MS));
+      } else if (response.status === 200 && answer) {
         if (!answer.running) return; // paused or stopped: the page reruns and says so
         step = answer.step;
         show(chart, answer.figure);
-      } else if (response.status !== 204) {
+        waitMs = everyMs;
+      } else {
         // No such route (the app was not started with `streamlit run app.py`), or the
         // session is gone: say so and stop asking.
         showNote(chart, (answer && answer.error) ||
@@ -105,7 +111,6 @@ async function pollFrames(chart, url, everyMs, pollId, step) {
         return;
       }
       showNote(chart, "");
-      waitMs = everyMs;
     } catch (error) {
       showNote(chart, `Live frames: ${error.message}; retrying.`);
       waitMs = Math.min(2 * waitMs, 5000); // the server may be restarting: back off

@@ -19,21 +19,21 @@ until the tab's Play button is back (the page redrawn as well).
 
 The browsers run on the same 2 cores as the server here (in a class they run on the
 students' machines), so these figures are a harsh upper bound on the server's load.
-``--browser-niceness 19`` runs chromium at the lowest CPU priority, so the server takes the
-CPU it needs first and the tabs share what is left: nearer to tabs on other machines, but the
-Pause's redraw, measured in the tab, then waits for a starved browser.
+``--idle-browser`` starts chromium in Linux's idle scheduling class (``chrt --idle``: every
+process and thread of it gets the CPU only when the server does not want it), so the server
+takes the CPU it needs first and the tabs share what is left: nearer to tabs on other
+machines; Pause's redraw, measured in the tab, then waits for a starved browser.
 
     .venv/bin/python bench/bench_load.py                 # N = 1, 4 for 20 s each (make bench)
     .venv/bin/python bench/bench_load.py --full          # N = 1, 4, 8, 16 for 60 s each
     .venv/bin/python bench/bench_load.py --sessions 8 --seconds 30
-    .venv/bin/python bench/bench_load.py --full --browser-niceness 19
+    .venv/bin/python bench/bench_load.py --full --idle-browser
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import os
 import re
 import statistics
 import sys
@@ -80,15 +80,6 @@ class HealthProbe(threading.Thread):
             except OSError:
                 self.latencies.append(float("inf"))
             self.stopped.wait(0.2)
-
-
-def renice_browser(url, niceness: int) -> None:
-    """Give every chromium process of this script ``niceness`` (new renderers inherit it)."""
-    for pid in groups(snapshot(), url.pgid)["chromium"]:
-        try:
-            os.setpriority(os.PRIO_PROCESS, pid, niceness)
-        except OSError:
-            pass  # it ended meanwhile
 
 
 def open_tabs(browser, url: str, n: int) -> list:
@@ -149,10 +140,8 @@ def pause_each(pages, ids, url) -> tuple[list[float], list[float]]:
     return taken, redrawn
 
 
-def run_load(browser, url, n: int, seconds: float, niceness: int = 0) -> dict:
-    renice_browser(url, niceness)  # before the tabs open, so that their renderers inherit it
+def run_load(browser, url, n: int, seconds: float) -> dict:
     pages = open_tabs(browser, url, n)
-    renice_browser(url, niceness)  # and any process that did not
     ids = press_play(pages, url)
     time.sleep(3.0)  # every trainer has taken a few turns
     probe = HealthProbe(url)
@@ -208,18 +197,18 @@ def main() -> None:
     parser.add_argument("--sessions", default=None, help="comma-separated N values (default 1,4; --full 1,4,8,16)")
     parser.add_argument("--seconds", type=float, default=None, help="measured seconds per N (20; --full 60)")
     parser.add_argument("--full", action="store_true")
-    parser.add_argument("--browser-niceness", type=int, default=0, help="chromium's CPU priority: 0 to 19")
+    parser.add_argument("--idle-browser", action="store_true", help="chromium in the idle scheduling class")
     args = parser.parse_args()
     sessions = [int(n) for n in (args.sessions or ("1,4,8,16" if args.full else "1,4")).split(",")]
     seconds = args.seconds or (60.0 if args.full else 20.0)
     info = common.machine_info()
     common.print_machine(info)
-    print(f"chromium's niceness: {args.browser_niceness} (the server's: 0)")
+    print("chromium in the idle scheduling class" if args.idle_browser else "chromium at the server's priority")
     results = []
-    with streamlit_server(common.OUT_DIR / "load-server.log") as url, chromium() as browser:
+    with streamlit_server(common.OUT_DIR / "load-server.log") as url, chromium(args.idle_browser) as browser:
         for n in sessions:
             print(f"{n} session(s) playing for {seconds:.0f} s ...", flush=True)
-            results.append(run_load(browser, url, n, seconds, args.browser_niceness))
+            results.append(run_load(browser, url, n, seconds))
     alone = next((r["total_steps_per_second"] for r in results if r["sessions"] == 1), None)
     rows = []
     for r in results:
@@ -254,7 +243,7 @@ def main() -> None:
         rows,
     )
     print("Targets: N=8,16: Pause ≤ 1 s, health ≤ 100 ms, no stalled span, fairness ≥ 0.67, total ≥ 80% of N=1.")
-    payload = {"machine": info, "command": common.command_line(), "browser_niceness": args.browser_niceness}
+    payload = {"machine": info, "command": common.command_line(), "idle_browser": args.idle_browser}
     common.write_json("load", {**payload, "results": results})
 
 

@@ -16,6 +16,7 @@ import os
 import signal
 import socket
 import subprocess
+import tempfile
 import time
 import urllib.request
 from collections.abc import Iterator
@@ -154,12 +155,23 @@ def streamlit_server(log_path: Path | None = None, env: dict[str, str] | None = 
 
 
 @contextlib.contextmanager
-def chromium():
-    """A headless Debian chromium driven by Playwright."""
+def chromium(idle_priority: bool = False):
+    """A headless Debian chromium driven by Playwright.
+
+    ``idle_priority=True`` starts it under Linux's idle scheduling class (``chrt --idle``):
+    every one of its processes and threads then gets the CPU only when the server does not
+    want it, as if the tabs ran on other machines (for the load benchmark). ``nice`` would
+    not do: chromium sets its own processes' niceness back."""
     from playwright.sync_api import sync_playwright
 
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True, args=CHROMIUM_ARGS)
+    with contextlib.ExitStack() as stack, sync_playwright() as playwright:
+        executable = CHROMIUM
+        if idle_priority:
+            folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
+            executable = folder / "chromium"
+            executable.write_text(f'#!/bin/sh\nexec chrt --idle 0 {CHROMIUM} "$@"\n')
+            executable.chmod(0o755)
+        browser = playwright.chromium.launch(executable_path=str(executable), headless=True, args=CHROMIUM_ARGS)
         try:
             yield browser
         finally:

@@ -16,7 +16,17 @@ import streamlit as st
 from dde_app.live_training import LiveTraining
 from dde_core.errors import InputError
 
-__all__ = ["playback_buttons", "queue_text", "stopped_by_itself"]
+__all__ = ["playback_buttons", "queue_text", "stats_seconds", "stopped_by_itself"]
+
+STATS_SECONDS = 1.0  # a playing page's numbers and curves refresh this often, at the most
+PLAYERS_PER_STATS_SECOND = 4  # more sessions playing than this: each refreshes less often
+
+
+def stats_seconds(session: LiveTraining) -> float:
+    """Seconds between refreshes of a playing page's numbers and curves: 1, or more when
+    many sessions play (each refresh is a script run on the server, taken from the
+    training of all: with 16 playing, every 4 s). The live panel's frames are not slowed."""
+    return max(STATS_SECONDS, session.schedule.load().playing / PLAYERS_PER_STATS_SECOND)
 
 
 def playback_buttons(

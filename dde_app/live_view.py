@@ -7,7 +7,8 @@ While a model trains, the page does not rerun to show each new frame: a rerun co
 the browser more than drawing the frame (Streamlit re-renders its element tree), and
 on a 2-core machine that browser work is taken from training. Instead the panel's
 chart (assets/live_chart.js) asks ``GET live/<token>?after=<step>`` every
-``POLL_SECONDS`` and draws what comes back:
+``POLL_SECONDS`` and draws what comes back (while no new frame comes, as when many
+sessions share the server, it asks less often, down to once a second):
 
 - 200 ``{"step", "running": true, "figure"}``: a frame newer than ``after``;
 - 204: nothing newer yet;
