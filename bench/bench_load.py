@@ -230,7 +230,9 @@ def main() -> None:
     common.print_machine(info)
     print("chromium in the idle scheduling class" if args.idle_browser else "chromium at the server's priority")
     results = []
-    with streamlit_server(common.OUT_DIR / "load-server.log") as url, chromium(args.idle_browser) as browser:
+    # Every tab plays (none waits in the queue): the server gets as many playing slots as the largest N.
+    slots = {"DDE_MAX_PLAYING_SESSIONS": str(max(sessions))}
+    with streamlit_server(common.OUT_DIR / "load-server.log", env=slots) as url, chromium(args.idle_browser) as browser:
         for n in sessions:
             print(f"{n} session(s) playing for {seconds:.0f} s ...", flush=True)
             results.append(run_load(browser, url, n, seconds))

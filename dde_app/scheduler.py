@@ -47,9 +47,12 @@ def default_workers() -> int:
     return _positive_env("DDE_TRAINING_WORKERS", max(1, (os.cpu_count() or 1) - 1))
 
 
+PLAYERS_PER_WORKER = 8  # one training core gives 8 sessions about 10 steps/s each (bench/RESULTS.md §9)
+
+
 def default_max_players() -> int:
-    """Sessions playing at once: ``DDE_MAX_PLAYING_SESSIONS``, else 24."""
-    return _positive_env("DDE_MAX_PLAYING_SESSIONS", 24)
+    """Sessions playing at once: ``DDE_MAX_PLAYING_SESSIONS``, else ``PLAYERS_PER_WORKER`` per worker."""
+    return _positive_env("DDE_MAX_PLAYING_SESSIONS", PLAYERS_PER_WORKER * default_workers())
 
 
 def _positive_env(name: str, default: int) -> int:

@@ -7,7 +7,7 @@ import time
 
 import pytest
 
-from dde_app.scheduler import Cancelled, Scheduler, default_max_players, default_workers
+from dde_app.scheduler import PLAYERS_PER_WORKER, Cancelled, Scheduler, default_max_players, default_workers
 from dde_app.session import PlaygroundSession
 from dde_core.config import Config
 from tests.waiting import wait_until
@@ -90,6 +90,8 @@ def test_sizes_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("DDE_TRAINING_WORKERS", "3")
     monkeypatch.setenv("DDE_MAX_PLAYING_SESSIONS", "5")
     assert (default_workers(), default_max_players()) == (3, 5)
+    monkeypatch.delenv("DDE_MAX_PLAYING_SESSIONS")
+    assert default_max_players() == 3 * PLAYERS_PER_WORKER  # by default, as many per training worker
     monkeypatch.setenv("DDE_TRAINING_WORKERS", "zero")
     with pytest.raises(ValueError, match="DDE_TRAINING_WORKERS"):
         default_workers()
