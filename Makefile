@@ -3,9 +3,10 @@
 # `make app PORT=8600` serves on another port (the browser tests and benchmarks do).
 PORT ?= 8501
 
+# MALLOC_ARENA_MAX=2: a closed session's memory can be given back to the system (dde_app/memory.py).
 app:
 	scripts/setup.sh
-	.venv/bin/streamlit run app.py --server.port $(PORT)
+	MALLOC_ARENA_MAX=2 .venv/bin/streamlit run app.py --server.port $(PORT)
 
 test:
 	scripts/setup.sh dev

@@ -13,7 +13,8 @@ tab is still connected, so the copy starts its own playground). A playground tha
 paused because its tab disconnected resumes playing when it is claimed.
 
 A playground whose tab has been gone for ``grace_seconds`` (default 10 minutes,
-``DDE_RESUME_GRACE_SECONDS``) is dropped from the store, which frees its model.
+``DDE_RESUME_GRACE_SECONDS``) is dropped from the store, which frees its model, and the
+freed memory is given back to the system (dde_app/memory.py).
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from dde_app.memory import return_freed_memory
 from dde_app.session import PlaygroundSession
 
 __all__ = ["ResumeStore", "resume_store", "DEFAULT_GRACE_SECONDS"]
@@ -74,13 +76,18 @@ class ResumeStore:
             self._kept.pop(key, None)
 
     def sweep(self) -> int:
-        """Drop playgrounds whose tab has been gone for the grace period; returns how many remain."""
+        """Drop playgrounds whose tab has been gone for the grace period, and give their
+        memory back to the system; returns how many remain."""
         with self._lock:
-            self._sweep()
-            return len(self._kept)
+            dropped = self._sweep()
+            remaining = len(self._kept)
+        if dropped:
+            return_freed_memory()
+        return remaining
 
-    def _sweep(self) -> None:
-        now = self._clock()
+    def _sweep(self) -> int:
+        """Drop (and free) the playgrounds past their grace period; returns how many."""
+        now, dropped = self._clock(), 0
         for key, kept in list(self._kept.items()):
             if kept.session.is_connected():
                 kept.gone_since = None
@@ -89,6 +96,8 @@ class ResumeStore:
             elif now - kept.gone_since > self.grace_seconds:
                 del self._kept[key]
                 kept.session.release()
+                dropped += 1
+        return dropped
 
 
 _store: ResumeStore | None = None

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dde_app import resume
+from dde_app.memory import return_freed_memory
 from dde_app.resume import ResumeStore
 from dde_app.scheduler import Scheduler
 from dde_app.session import PlaygroundSession
@@ -58,7 +60,9 @@ def test_a_second_tab_with_a_copied_key_gets_its_own_playground():
     assert store.claim("not a key", Tab()) is None
 
 
-def test_a_playground_is_dropped_and_its_model_freed_after_its_grace_period():
+def test_a_playground_is_dropped_and_its_model_freed_after_its_grace_period(monkeypatch):
+    trims = []
+    monkeypatch.setattr(resume, "return_freed_memory", lambda: trims.append(1))
     clock, tab = Clock(), Tab()
     store = ResumeStore(grace_seconds=600, clock=clock)
     session = _playground(tab)
@@ -69,9 +73,10 @@ def test_a_playground_is_dropped_and_its_model_freed_after_its_grace_period():
     assert store.sweep() == 1  # gone since now
     clock.now += 599
     assert store.sweep() == 1
-    assert session.has_model
+    assert session.has_model and not trims
     clock.now += 2
     assert store.sweep() == 0
+    assert trims == [1]  # the freed memory is given back to the system
     assert store.claim(key, Tab()) is None
     # Streamlit may keep the closed session's state a while longer: the model must not wait for it.
     assert not session.has_model and not session.running and len(session.frames) == 0
@@ -107,3 +112,7 @@ def test_forget_drops_a_key():
     tab.open = False
     store.forget(key)
     assert store.claim(key, Tab()) is None
+
+
+def test_freed_memory_can_be_given_back_on_this_system():
+    assert return_freed_memory() is True  # glibc: the server's memory figures rely on it
