@@ -4,7 +4,7 @@
 (dde_app/scheduler.py) as JSON, for a monitor, a load balancer's health check or a
 benchmark (bench/bench_load.py reads every session's progress from it):
 
-    {"workers": 1, "max_playing_sessions": 24, "turns_running": 1, "turns_waiting": 7,
+    {"workers": 1, "max_playing_sessions": 8, "turns_running": 1, "turns_waiting": 7,
      "playing": 8, "queued": 0,
      "sessions": [{"id": "3f9a01c2", "step": 1830, "place": 0}, ...]}
 
@@ -30,11 +30,7 @@ __all__ = ["load_report", "routes"]
 def load_report(schedule: Scheduler) -> dict:
     """The scheduler's state and the progress of each session playing or queued (JSON-ready)."""
     load = schedule.load()
-    sessions = []
-    for owner in schedule.players():
-        place = schedule.place(owner)
-        if place is not None and hasattr(owner, "public_id"):
-            sessions.append({"id": owner.public_id, "step": int(owner.step), "place": place})
+    sessions = [{"id": owner.public_id, "step": int(owner.step), "place": place} for owner, place in schedule.players()]
     return {
         "workers": load.workers,
         "max_playing_sessions": schedule.max_players,

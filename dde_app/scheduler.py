@@ -153,7 +153,7 @@ class Scheduler:
         with self._changed:
             if owner not in self._players:
                 return None
-            return max(0, self._players.index(owner) - self.max_players + 1)
+            return self._place_at(self._players.index(owner))
 
     def wait_to_play(self, owner: object, is_cancelled: Callable[[], bool] = lambda: False) -> None:
         """Block until ``owner`` (which has joined) holds a playing slot; ``Cancelled`` if given up."""
@@ -167,10 +167,14 @@ class Scheduler:
                     raise Cancelled
                 self._changed.wait(WAIT_SLICE_SECONDS)
 
-    def players(self) -> list[object]:
-        """The owners holding a playing slot or queued for one, in the order they asked."""
+    def players(self) -> list[tuple[object, int]]:
+        """(owner, place) of every owner holding a playing slot or queued for one, in the
+        order they asked (``place`` as ``place`` says), read at one moment."""
         with self._changed:
-            return list(self._players)
+            return [(owner, self._place_at(index)) for index, owner in enumerate(self._players)]
+
+    def _place_at(self, index: int) -> int:
+        return max(0, index - self.max_players + 1)
 
     def load(self) -> Load:
         with self._changed:
