@@ -62,7 +62,7 @@ def engine_frame_seconds(spf: int, frames: int) -> dict:
         t0 = time.perf_counter()
         experiment.model.partial_fit(steps=spf)
         t1 = time.perf_counter()
-        experiment.view = experiment.measure()
+        experiment.measure()
         session.frames.add(frame_from_view(experiment.view, experiment.step))
         t2 = time.perf_counter()
         figure = session.live_figure(session.latest_frame)

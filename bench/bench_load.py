@@ -33,6 +33,7 @@ machines; Pause's redraw, measured in the tab, then waits for a starved browser.
 from __future__ import annotations
 
 import argparse
+import base64
 import json
 import re
 import statistics
@@ -52,6 +53,7 @@ from bench.browser_harness import IDLE, chromium, streamlit_server  # noqa: E402
 SPAN_SECONDS = 5.0
 POLL_SECONDS = 0.05  # how often Pause's effect is looked for in the load report
 PAUSE_LIMIT_SECONDS = 60  # a Pause not seen by then is reported as "> 60 s"
+PLAY_BUTTON_ID = re.compile(rb"-play\b")  # the Playground's Play/Pause button (key "play")
 
 
 def server_rss_mb(pids: list[int]) -> float:
@@ -88,12 +90,33 @@ def open_tabs(browser, url: str, n: int) -> list:
     pages = []
     for _ in range(n):
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
+        page.clicks_sent = []  # when the tab sent a Play/Pause click to the server
+        devtools = page.context.new_cdp_session(page)
+        devtools.send("Network.enable")
+        devtools.on("Network.webSocketFrameSent", click_recorder(page.clicks_sent))
         page.goto(f"{url}/")
         pages.append(page)
     for page in pages:
         page.wait_for_selector('[data-testid="stMetric"]', timeout=300_000)
         page.wait_for_selector(IDLE, timeout=300_000)
     return pages
+
+
+def click_recorder(sent: list[float]):
+    """A listener for a tab's websocket messages (DevTools' ``Network.webSocketFrameSent``)
+    that keeps when each message carrying a click of the Play/Pause button left the tab: a
+    click's rerun request holds the button's widget id, which ends in its key ``play``
+    (other messages carry no button state). DevTools stamps each message with the time it
+    was sent, on the clock ``time.monotonic`` reads (Linux's monotonic clock)."""
+
+    def record(event: dict) -> None:
+        frame = event["response"]
+        payload = frame["payloadData"]
+        data = base64.b64decode(payload) if frame.get("opcode") == 2 else payload.encode()
+        if PLAY_BUTTON_ID.search(data):
+            sent.append(event["timestamp"])
+
+    return record
 
 
 def button(page, name: str):
@@ -125,23 +148,31 @@ def press_play(pages, url) -> list[str]:
     return ids
 
 
-def pause_each(pages, ids, url) -> tuple[list[float], list[float]]:
+def pause_each(pages, ids, url) -> tuple[list[float], list[float], list[float]]:
     """Press Pause in each tab in turn (the others still playing); returns the seconds until
-    its trainer stopped (gone from the load report) and until its Play button was back
-    (infinite: not within ``PAUSE_LIMIT_SECONDS``)."""
-    taken, redrawn = [], []
+    its trainer stopped (gone from the load report), counted from the click and from when
+    the tab sent the click to the server (the server's part), and the seconds from the
+    click until its Play button was back (infinite: not within ``PAUSE_LIMIT_SECONDS``)."""
+    taken, on_server, redrawn = [], [], []
     for page, session in zip(pages, ids):
         clicked = time.monotonic()
-        button(page, "Pause").click()
+        try:  # a starved tab may take long even to take the click
+            button(page, "Pause").click(timeout=1000 * PAUSE_LIMIT_SECONDS)
+        except PlaywrightTimeout:
+            pass  # then the trainer does not stop: reported as "> 60 s"
         while session in session_ids(url) and time.monotonic() - clicked < PAUSE_LIMIT_SECONDS:
             time.sleep(POLL_SECONDS)
-        taken.append(time.monotonic() - clicked if session not in session_ids(url) else float("inf"))
+        stopped = time.monotonic() if session not in session_ids(url) else float("inf")
+        taken.append(stopped - clicked)
         try:
             button(page, "Play").wait_for(timeout=1000 * PAUSE_LIMIT_SECONDS)
             redrawn.append(time.monotonic() - clicked)
         except PlaywrightTimeout:
             redrawn.append(float("inf"))
-    return taken, redrawn
+        # (Playwright hands the tab's events over while it waits, as just now: read them after)
+        sent = min((t for t in page.clicks_sent if t >= clicked), default=None)
+        on_server.append(stopped - sent if sent is not None else float("inf"))
+    return taken, on_server, redrawn
 
 
 def run_load(browser, url, n: int, seconds: float) -> dict:
@@ -166,7 +197,7 @@ def run_load(browser, url, n: int, seconds: float) -> dict:
     after = snapshot()
     cpu = cpu_seconds(before, after, server_before, groups(after, url.pgid)["server"])
     probe.stopped.set()
-    pause_taken, pause_redrawn = pause_each(pages, ids, url)
+    pause_taken, pause_on_server, pause_redrawn = pause_each(pages, ids, url)
     for page in pages:
         page.context.close()
     rates = [(r[-1][1] - r[0][1]) / (r[-1][0] - r[0][0]) if len(r) > 1 else 0.0 for r in readings.values()]
@@ -180,6 +211,7 @@ def run_load(browser, url, n: int, seconds: float) -> dict:
         "health_ms_median": 1000 * statistics.median(probe.latencies),
         "health_ms_max": 1000 * max(probe.latencies),
         "pause_seconds_max": max(pause_taken),
+        "pause_on_server_seconds_max": max(pause_on_server),
         "pause_redrawn_seconds_max": max(pause_redrawn),
         "server_cpu_percent": 100 * cpu / elapsed,
         "server_rss_mb": max(rss),
@@ -211,7 +243,10 @@ def row(r: dict, alone: float | None) -> list:
         f"{r['fairness']:.2f}",
         r["stalled_spans"],
         f"{r['health_ms_median']:.0f} / {r['health_ms_max']:.0f}",
-        f"{seconds_text(r['pause_seconds_max'])} / {seconds_text(r['pause_redrawn_seconds_max'])}",
+        " / ".join(
+            seconds_text(r[key])
+            for key in ("pause_on_server_seconds_max", "pause_seconds_max", "pause_redrawn_seconds_max")
+        ),
         f"{r['server_cpu_percent']:.0f}%",
         f"{r['server_rss_mb']:.0f}",
     ]
@@ -223,16 +258,22 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=None, help="measured seconds per N (20; --full 60)")
     parser.add_argument("--full", action="store_true")
     parser.add_argument("--idle-browser", action="store_true", help="chromium in the idle scheduling class")
+    parser.add_argument("--browser-cpus", default=None, help="keep chromium on these CPUs (taskset -c), e.g. 1")
     args = parser.parse_args()
     sessions = [int(n) for n in (args.sessions or ("1,4,8,16" if args.full else "1,4")).split(",")]
     seconds = args.seconds or (60.0 if args.full else 20.0)
     info = common.machine_info()
     common.print_machine(info)
     print("chromium in the idle scheduling class" if args.idle_browser else "chromium at the server's priority")
+    if args.browser_cpus:
+        print(f"chromium kept on CPU {args.browser_cpus}")
     results = []
     # Every tab plays (none waits in the queue): the server gets as many playing slots as the largest N.
     slots = {"DDE_MAX_PLAYING_SESSIONS": str(max(sessions))}
-    with streamlit_server(common.OUT_DIR / "load-server.log", env=slots) as url, chromium(args.idle_browser) as browser:
+    with (
+        streamlit_server(common.OUT_DIR / "load-server.log", env=slots) as url,
+        chromium(args.idle_browser, args.browser_cpus) as browser,
+    ):
         for n in sessions:
             print(f"{n} session(s) playing for {seconds:.0f} s ...", flush=True)
             results.append(run_load(browser, url, n, seconds))
@@ -248,14 +289,19 @@ def main() -> None:
             "slowest/fastest",
             "stalled 5-s spans",
             "health ms (median / max)",
-            "Pause s, taken / redrawn (max)",
+            "Pause s (max): server / from click / redrawn",
             "server CPU",
             "server RSS MiB",
         ],
         rows,
     )
     print("Targets: N=8,16: Pause ≤ 1 s, health ≤ 100 ms, no stalled span, fairness ≥ 0.67, total ≥ 80% of N=1.")
-    payload = {"machine": info, "command": common.command_line(), "idle_browser": args.idle_browser}
+    payload = {
+        "machine": info,
+        "command": common.command_line(),
+        "idle_browser": args.idle_browser,
+        "browser_cpus": args.browser_cpus,
+    }
     common.write_json("load", {**payload, "results": results})
 
 

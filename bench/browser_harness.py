@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import contextlib
 import os
+import shlex
 import signal
 import socket
 import subprocess
@@ -155,21 +156,25 @@ def streamlit_server(log_path: Path | None = None, env: dict[str, str] | None = 
 
 
 @contextlib.contextmanager
-def chromium(idle_priority: bool = False):
+def chromium(idle_priority: bool = False, cpus: str | None = None):
     """A headless Debian chromium driven by Playwright.
 
     ``idle_priority=True`` starts it under Linux's idle scheduling class (``chrt --idle``):
-    every one of its processes and threads then gets the CPU only when the server does not
-    want it, as if the tabs ran on other machines (for the load benchmark). ``nice`` would
-    not do: chromium sets its own processes' niceness back."""
+    its processes and threads get the CPU only when nothing else wants it. ``nice`` would
+    not do: chromium sets its own processes' niceness back. ``cpus`` (e.g. ``"1"``) keeps
+    it on those CPUs (``taskset -c``). The load benchmark uses both to put the tabs, as
+    far as one machine can, on "other machines": the idle class alone did not keep the
+    tabs from taking the CPU the server's TensorFlow threads were waiting for (measured
+    with /proc/<pid>/task/*/schedstat, bench/RESULTS.md §10)."""
     from playwright.sync_api import sync_playwright
 
     with contextlib.ExitStack() as stack, sync_playwright() as playwright:
         executable = CHROMIUM
-        if idle_priority:
+        wrappers = (["chrt", "--idle", "0"] if idle_priority else []) + (["taskset", "-c", cpus] if cpus else [])
+        if wrappers:
             folder = Path(stack.enter_context(tempfile.TemporaryDirectory()))
             executable = folder / "chromium"
-            executable.write_text(f'#!/bin/sh\nexec chrt --idle 0 {CHROMIUM} "$@"\n')
+            executable.write_text(f'#!/bin/sh\nexec {shlex.join(wrappers)} {CHROMIUM} "$@"\n')
             executable.chmod(0o755)
         browser = playwright.chromium.launch(executable_path=str(executable), headless=True, args=CHROMIUM_ARGS)
         try:

@@ -19,7 +19,10 @@ session; a client polling a closed tab's frames cannot keep its trainer going.
 
 A subclass says what one chunk is (``_advance``), whether there is anything to
 train (``has_model``, ``step``) and how a frame is drawn live (``live_figure``,
-for the frames route of dde_app/live_view.py). Every method that trains, replaces
+for the frames route of dde_app/live_view.py). If it can also train without
+capturing a frame (``_train``, with ``_capture``), a chunk is spread over several
+turns when many sessions play, so that each of them trains at least every
+``ROUND_SECONDS`` (dde_app/scheduler.py). Every method that trains, replaces
 or reads the model holds the session's lock, so two threads (the trainer, a
 click's rerun) never touch one model at once.
 """
@@ -37,6 +40,7 @@ import plotly.graph_objects as go
 from dde_app.scheduler import Cancelled, Scheduler, scheduler
 from dde_core.errors import InputError
 from dde_core.limits import TRAINER_IDLE_SECONDS
+from dde_core.validation import check_positive_int
 from dde_viz.animation import FrameBuffer
 
 __all__ = ["LiveTraining", "streamlit_connection"]
@@ -77,6 +81,7 @@ class LiveTraining:
         self._trainer: threading.Thread | None = None
         self._lost_connection = False  # paused because its tab went away: play on return
         self.steps_per_frame = 30  # until Play says otherwise
+        self._speed_seconds_per_step = 0.0  # of the latest turn (0: not known yet)
         self.public_id = secrets.token_hex(4)  # names it in the server's load report, nothing more
 
     # -- what a subclass says -------------------------------------------------------------
@@ -93,6 +98,18 @@ class LiveTraining:
     def _advance(self, steps: int) -> Any:
         """Train ``steps`` steps (called in a turn, under the lock); returns the new frame
         (anything with a ``step``). Raises ValueError when training cannot go on."""
+        raise NotImplementedError
+
+    def _train(self, steps: int) -> bool:
+        """Train ``steps`` steps without capturing a frame (called in a turn, under the lock)
+        and return True; then ``_capture`` must be given too. A subclass that cannot split a
+        frame's steps leaves both out: this trains nothing and returns False, and each
+        frame's steps then take one turn."""
+        return False
+
+    def _capture(self) -> Any:
+        """The frame of the model as it is now (under the lock): for a Pause that comes
+        between the turns of a split frame, so the last frame shows the model kept."""
         raise NotImplementedError
 
     def live_figure(self, frame: Any) -> go.Figure:
@@ -113,7 +130,7 @@ class LiveTraining:
         self.pause_reason = None
         self._lost_connection = False
         self.running = True
-        self._trainer = threading.Thread(target=self._train, name="dde-trainer", daemon=True)
+        self._trainer = threading.Thread(target=self._run_trainer, name="dde-trainer", daemon=True)
         self._trainer.start()
 
     def pause(self) -> None:
@@ -141,7 +158,7 @@ class LiveTraining:
         ahead; None when not playing."""
         return self.schedule.place(self) if self.running else None
 
-    def _train(self) -> None:
+    def _run_trainer(self) -> None:
         self.schedule.join_players(self)
         try:
             self.schedule.wait_to_play(self, is_cancelled=self._should_stop)
@@ -196,14 +213,48 @@ class LiveTraining:
         return self.frames.frames[-1]
 
     def tick(self, steps: int, is_cancelled: Callable[[], bool] = lambda: False) -> None:
-        """Train ``steps`` steps in the next turn of the scheduler and capture the frame;
-        stops running if training fails. Raises ``Cancelled`` if ``is_cancelled()`` while waiting."""
-        with self.schedule.turn(is_cancelled), self.lock:
-            if not self.has_model:
-                raise InputError("There is no model yet.")
+        """Train ``steps`` steps and capture the frame, in turns of the scheduler: in one turn,
+        or, when the steps would take longer than a turn should (``Scheduler.turn_seconds``:
+        many sessions playing), in several, the frame captured in the last. Stops running if
+        training fails. Raises ``Cancelled`` if ``is_cancelled()`` while waiting for a turn or
+        between two turns."""
+        left = check_positive_int(steps, "steps per frame")
+        while left:
             try:
-                frame = self._advance(steps)
-            except ValueError:
-                self.running = False
+                if left < steps and is_cancelled():  # between the turns of a frame
+                    raise Cancelled
+                with self.schedule.turn(is_cancelled), self.lock:
+                    left = self._take_turn(left, whole=left == steps)
+            except Cancelled:
+                if left < steps:  # paused between the turns of a frame: show the model kept
+                    with self.lock:
+                        if self.has_model:
+                            self.frames.add(self._capture())
                 raise
-            self.frames.add(frame)
+
+    def _take_turn(self, left: int, whole: bool) -> int:
+        """One turn of ``tick`` (under the lock): train part of the ``left`` steps, or all of
+        them and capture the frame; returns the steps still left. ``whole``: no steps of
+        this frame were taken before."""
+        if not self.has_model:
+            raise InputError("There is no model yet.")
+        started = time.perf_counter()
+        part = self._steps_this_turn(left)
+        try:
+            if part < left and self._train(part):
+                self._speed_seconds_per_step = (time.perf_counter() - started) / part
+                return left - part
+            self.frames.add(self._advance(left))
+        except ValueError:
+            self.running = False
+            raise
+        if whole:  # the speed with the capture: a little slower than training alone
+            self._speed_seconds_per_step = (time.perf_counter() - started) / left
+        return 0
+
+    def _steps_this_turn(self, left: int) -> int:
+        """Of ``left`` steps, as many as fill a turn (at the speed of the latest turn; all of
+        them before any speed is known)."""
+        if self._speed_seconds_per_step <= 0:
+            return left
+        return max(1, min(left, int(self.schedule.turn_seconds() / self._speed_seconds_per_step)))

@@ -15,6 +15,11 @@ to the back of the line: the sessions take turns round-robin, each advances
 every few chunks, and the total work never exceeds what the pool can do. A
 waiting thread sleeps; Pause cancels its wait at once.
 
+A frame's steps can be more than one turn's worth when many play: a turn should last
+about ``turn_seconds()`` (``ROUND_SECONDS`` × workers / sessions playing), so that every
+playing session trains at least once in ``ROUND_SECONDS``, however many there are
+(dde_app/live_training.py spreads a frame's steps over several turns).
+
 Playing is also limited to ``max_players`` sessions: the next ones wait in a
 queue (``place`` says how many are ahead) and start, in order, when someone
 pauses or leaves, rather than slowing everyone down.
@@ -36,6 +41,7 @@ from dataclasses import dataclass
 __all__ = ["Cancelled", "Scheduler", "Turns", "scheduler", "default_workers", "default_max_players"]
 
 WAIT_SLICE_SECONDS = 0.05  # how often a waiting thread checks whether it was cancelled
+ROUND_SECONDS = 2.0  # every playing session trains at least once in this long (turn_seconds)
 
 
 class Cancelled(Exception):
@@ -132,6 +138,13 @@ class Scheduler:
             yield turns
         finally:
             turns.release()
+
+    def turn_seconds(self) -> float:
+        """How long one turn should last: ``ROUND_SECONDS`` × workers / sessions playing (all of
+        ``ROUND_SECONDS`` with one session a worker), so a round of turns takes ``ROUND_SECONDS``."""
+        with self._changed:
+            playing = min(len(self._players), self.max_players)
+        return ROUND_SECONDS * self.workers / max(1, playing)
 
     # -- playing slots --------------------------------------------------------------------
     def join_players(self, owner: object) -> None:

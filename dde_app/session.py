@@ -49,9 +49,15 @@ class PlaygroundSession(LiveTraining):
     def step(self) -> int:
         return self.experiment.step if self.experiment is not None else 0
 
+    def _train(self, steps: int) -> bool:
+        self.experiment.train(steps)
+        return True
+
+    def _capture(self) -> Frame:
+        return frame_from_view(self.experiment.measure(), self.experiment.step)
+
     def _advance(self, steps: int) -> Frame:
-        view = self.experiment.advance(steps)
-        return frame_from_view(view, self.experiment.step)
+        return frame_from_view(self.experiment.advance(steps), self.experiment.step)
 
     def panel_figure(self, frame: Frame, as_image: bool = False) -> go.Figure:
         """The DDE panel showing ``frame``, on the exact KDE's colour scale.

@@ -88,26 +88,30 @@ class Experiment:
         self._monitor_clean, self._monitor_noisy = _monitor_batch(self.points, config)
         self.loss_floor = denoising_error(self.kde.denoise(self._monitor_noisy), self._monitor_clean)
         self.record = Record()
-        self.view = self.measure()
+        self.view = self.measure()  # (measure sets it; said here so the attribute is seen)
 
     @property
     def step(self) -> int:
         return self.model.n_steps_
 
+    def train(self, steps: int) -> None:
+        """Train ``steps`` more steps, without measuring (the record and view stay as they were)."""
+        self.model.partial_fit(steps=check_positive_int(steps, "steps per frame"))
+
     def advance(self, steps: int) -> DensityView:
         """Train ``steps`` more steps, measure, and return the new view."""
-        steps = check_positive_int(steps, "steps per frame")
-        self.model.partial_fit(steps=steps)
-        self.view = self.measure()
-        return self.view
+        self.train(steps)
+        return self.measure()
 
     def measure(self) -> DensityView:
-        """The model's view now (density on the grid, field on the arrows); records its
-        held-out loss, excess loss over the KDE's denoiser and KL(KDE ‖ DDE) at this step."""
+        """The model's view now (density on the grid, field on the arrows), kept in ``view``
+        and returned; records its held-out loss, excess loss over the KDE's denoiser and
+        KL(KDE ‖ DDE) at this step."""
         view = density_view(self.model, self.grid)
         loss = self.model.denoising_loss(self._monitor_clean, self._monitor_noisy)
         kl = kl_on_grid(self.kde_view.log_density, view.log_density)
         self.record.append(self.step, loss, loss - self.loss_floor, kl)
+        self.view = view
         return view
 
     @property

@@ -7,7 +7,15 @@ import time
 
 import pytest
 
-from dde_app.scheduler import PLAYERS_PER_WORKER, Cancelled, Scheduler, default_max_players, default_workers
+from dde_app.live_training import LiveTraining
+from dde_app.scheduler import (
+    PLAYERS_PER_WORKER,
+    ROUND_SECONDS,
+    Cancelled,
+    Scheduler,
+    default_max_players,
+    default_workers,
+)
 from dde_app.session import PlaygroundSession
 from dde_core.config import Config
 from tests.waiting import wait_until
@@ -156,3 +164,81 @@ def test_a_long_run_passes_its_turn_on_between_chunks():
     thread.join()
     assert order == ["run chunk 1", "trainer", "run chunk 2"]
     assert schedule.load().running == 0
+
+
+def test_a_turn_lasts_a_round_shared_by_the_sessions_playing():
+    schedule = Scheduler(2, max_players=10)
+    assert schedule.turn_seconds() == ROUND_SECONDS * 2  # nobody plays
+    for owner in range(4):
+        schedule.join_players(owner)
+    assert schedule.turn_seconds() == pytest.approx(ROUND_SECONDS * 2 / 4)
+    for owner in range(4, 30):
+        schedule.join_players(owner)
+    assert schedule.turn_seconds() == pytest.approx(ROUND_SECONDS * 2 / 10)  # the queued do not count
+
+
+class _CountedTurns(Scheduler):
+    """A scheduler that counts the turns taken and can seem crowded (``turn_seconds``)."""
+
+    def __init__(self, seconds: float):
+        super().__init__(1, max_players=4)
+        self.seconds, self.turns = seconds, 0
+
+    def turn_seconds(self) -> float:
+        return self.seconds
+
+    def turn(self, is_cancelled=lambda: False):
+        self.turns += 1
+        return super().turn(is_cancelled)
+
+
+def _trained_once(schedule: Scheduler) -> PlaygroundSession:
+    session = PlaygroundSession(schedule=schedule)
+    session.start(_small_config())
+    session.tick(10)  # its speed is known from here on
+    return session
+
+
+def test_a_frame_takes_one_turn_when_it_fits():
+    schedule = _CountedTurns(seconds=60.0)
+    session = _trained_once(schedule)
+    schedule.turns = 0
+    session.tick(30)
+    assert schedule.turns == 1
+    assert session.latest_frame.step == session.experiment.step == 41
+
+
+def test_a_frame_spreads_over_turns_when_many_play():
+    schedule = _CountedTurns(seconds=1e-9)  # a turn fits one step: 30 turns for 30 steps
+    session = _trained_once(schedule)
+    frames, records = len(session.frames.frames), len(session.experiment.record.steps)
+    schedule.turns = 0
+    session.tick(30)
+    assert schedule.turns == 30
+    assert session.experiment.step == 41  # exactly the frame's steps, no more
+    assert len(session.frames.frames) == frames + 1 and session.latest_frame.step == 41  # one frame, at the end
+    assert session.experiment.record.steps[records:] == [41]  # measured once
+
+
+def test_a_pause_between_the_turns_of_a_frame_shows_the_model_kept():
+    schedule = _CountedTurns(seconds=1e-9)
+    session = _trained_once(schedule)
+    with pytest.raises(Cancelled):
+        session.tick(30, is_cancelled=lambda: schedule.turns > 5)
+    kept = session.experiment.step
+    assert 11 < kept < 41  # some of the frame's steps were taken
+    assert session.latest_frame.step == kept == session.experiment.record.steps[-1]
+
+
+def test_a_session_that_cannot_split_its_frames_takes_one_turn():
+    class Unsplit(PlaygroundSession):
+        def _train(self, steps: int) -> bool:
+            return LiveTraining._train(self, steps)
+
+    schedule = _CountedTurns(seconds=1e-9)
+    session = Unsplit(schedule=schedule)
+    session.start(_small_config())
+    session.tick(10)
+    schedule.turns = 0
+    session.tick(30)
+    assert schedule.turns == 1 and session.experiment.step == 41
