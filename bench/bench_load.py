@@ -152,26 +152,32 @@ def pause_each(pages, ids, url) -> tuple[list[float], list[float], list[float]]:
     """Press Pause in each tab in turn (the others still playing); returns the seconds until
     its trainer stopped (gone from the load report), counted from the click and from when
     the tab sent the click to the server (the server's part), and the seconds from the
-    click until its Play button was back (infinite: not within ``PAUSE_LIMIT_SECONDS``)."""
+    click until its Play button was back. Each tab gets ``PAUSE_LIMIT_SECONDS`` for all of
+    it (a starved tab may not even take the click): what did not happen by then is infinite."""
     taken, on_server, redrawn = [], [], []
     for page, session in zip(pages, ids):
         clicked = time.monotonic()
-        try:  # a starved tab may take long even to take the click
-            button(page, "Pause").click(timeout=1000 * PAUSE_LIMIT_SECONDS)
-        except PlaywrightTimeout:
-            pass  # then the trainer does not stop: reported as "> 60 s"
-        while session in session_ids(url) and time.monotonic() - clicked < PAUSE_LIMIT_SECONDS:
-            time.sleep(POLL_SECONDS)
-        stopped = time.monotonic() if session not in session_ids(url) else float("inf")
-        taken.append(stopped - clicked)
+        deadline = clicked + PAUSE_LIMIT_SECONDS
+
+        def left_ms() -> float:
+            return max(1.0, 1000 * (deadline - time.monotonic()))
+
+        stopped = back = float("inf")
         try:
-            button(page, "Play").wait_for(timeout=1000 * PAUSE_LIMIT_SECONDS)
-            redrawn.append(time.monotonic() - clicked)
+            button(page, "Pause").click(timeout=left_ms())
+            while session in session_ids(url) and time.monotonic() < deadline:
+                time.sleep(POLL_SECONDS)
+            if session not in session_ids(url):
+                stopped = time.monotonic()
+                button(page, "Play").wait_for(timeout=left_ms())
+                back = time.monotonic()
         except PlaywrightTimeout:
-            redrawn.append(float("inf"))
-        # (Playwright hands the tab's events over while it waits, as just now: read them after)
+            pass
+        # (Playwright hands the tab's events over while it waits, as above: read them after)
         sent = min((t for t in page.clicks_sent if t >= clicked), default=None)
+        taken.append(stopped - clicked)
         on_server.append(stopped - sent if sent is not None else float("inf"))
+        redrawn.append(back - clicked)
     return taken, on_server, redrawn
 
 

@@ -165,7 +165,7 @@ def chromium(idle_priority: bool = False, cpus: str | None = None):
     it on those CPUs (``taskset -c``). The load benchmark uses both to put the tabs, as
     far as one machine can, on "other machines": the idle class alone did not keep the
     tabs from taking the CPU the server's TensorFlow threads were waiting for (measured
-    with /proc/<pid>/task/*/schedstat, bench/RESULTS.md §10)."""
+    with /proc/<pid>/task/*/schedstat, bench/RESULTS.md §9)."""
     from playwright.sync_api import sync_playwright
 
     with contextlib.ExitStack() as stack, sync_playwright() as playwright:

@@ -49,8 +49,17 @@ class Cancelled(Exception):
 
 
 def default_workers() -> int:
-    """Turns at once: ``DDE_TRAINING_WORKERS``, else one fewer than the cores (at least 1)."""
-    return _positive_env("DDE_TRAINING_WORKERS", max(1, (os.cpu_count() or 1) - 1))
+    """Turns at once: ``DDE_TRAINING_WORKERS``, else one fewer than the cores this process may
+    use (at least 1; ``taskset`` or a container may give it fewer than the machine has)."""
+    return _positive_env("DDE_TRAINING_WORKERS", max(1, usable_cores() - 1))
+
+
+def usable_cores() -> int:
+    """The CPUs this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        return os.cpu_count() or 1
 
 
 PLAYERS_PER_WORKER = 8  # one training core gives 8 sessions about 10 steps/s each (bench/RESULTS.md §9)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import threading
 import time
 
@@ -103,6 +104,14 @@ def test_sizes_come_from_the_environment(monkeypatch):
     monkeypatch.setenv("DDE_TRAINING_WORKERS", "zero")
     with pytest.raises(ValueError, match="DDE_TRAINING_WORKERS"):
         default_workers()
+
+
+def test_by_default_one_core_this_process_may_use_is_left_to_the_web_server(monkeypatch):
+    monkeypatch.delenv("DDE_TRAINING_WORKERS", raising=False)
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1, 2, 3}, raising=False)
+    assert default_workers() == 3
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {5}, raising=False)
+    assert default_workers() == 1  # one core: it trains and serves
 
 
 def _small_config() -> Config:
