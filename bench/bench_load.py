@@ -19,15 +19,18 @@ until the tab's Play button is back (the page redrawn as well).
 
 The browsers run on the same 2 cores as the server here (in a class they run on the
 students' machines), so these figures are a harsh upper bound on the server's load.
-``--idle-browser`` starts chromium in Linux's idle scheduling class (``chrt --idle``: every
-process and thread of it gets the CPU only when the server does not want it), so the server
-takes the CPU it needs first and the tabs share what is left: nearer to tabs on other
-machines; Pause's redraw, measured in the tab, then waits for a starved browser.
+``--idle-browser`` starts chromium in Linux's idle scheduling class (``chrt --idle``), meant
+to give the server the CPU first; measured, it did not (the tabs still took the CPU the
+server's training threads waited for, bench/RESULTS.md §9). ``--browser-cpus 1`` also keeps
+chromium on CPU 1 (``taskset``), so the server has CPU 0 to itself, as with the tabs on other
+machines; the tabs then share one core, and what is timed in them (Pause's click and redraw)
+waits for a starved browser. So Pause is also timed from the moment the tab sent the click
+(DevTools' timestamp of the websocket message carrying the button's id): the server's part.
 
     .venv/bin/python bench/bench_load.py                 # N = 1, 4 for 20 s each (make bench)
     .venv/bin/python bench/bench_load.py --full          # N = 1, 4, 8, 16 for 60 s each
     .venv/bin/python bench/bench_load.py --sessions 8 --seconds 30
-    .venv/bin/python bench/bench_load.py --full --idle-browser
+    .venv/bin/python bench/bench_load.py --full --idle-browser --browser-cpus 1
 """
 
 from __future__ import annotations
