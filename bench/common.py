@@ -39,12 +39,10 @@ def machine_info() -> dict[str, Any]:
     import numpy as np
     import scipy
 
+    from dde_app.scheduler import usable_cores
     from dde_core.device import device_name
 
-    try:
-        usable = len(os.sched_getaffinity(0))
-    except AttributeError:  # not on Linux
-        usable = os.cpu_count()
+    usable = usable_cores()
     return {
         "cpu_count": os.cpu_count(),
         "cpus_usable": usable,

@@ -53,19 +53,24 @@ class ResumeStore:
         """Keep ``session``; returns its new private key (for the tab's sessionStorage)."""
         key = secrets.token_urlsafe(16)
         with self._lock:
-            self._sweep()
+            expired = self._take_expired()
             self._kept[key] = _Kept(session)
+        _free(expired)
         return key
 
     def claim(self, key: str, is_connected: Callable[[], bool]) -> PlaygroundSession | None:
         """The playground kept under ``key`` if its tab is gone, now tied to the claiming tab
         (``is_connected``) and playing again if it paused when its tab went away; else None."""
         with self._lock:
-            self._sweep()
+            expired = self._take_expired()
             kept = self._kept.get(key)
-            if kept is None or kept.session.is_connected():
-                return None
-            kept.gone_since = None
+            if kept is not None and not kept.session.is_connected():
+                kept.gone_since = None
+            else:
+                kept = None
+        _free(expired)
+        if kept is None:
+            return None
         session = kept.session
         session.reconnect(is_connected)
         return session
@@ -79,15 +84,15 @@ class ResumeStore:
         """Drop playgrounds whose tab has been gone for the grace period, and give their
         memory back to the system; returns how many remain."""
         with self._lock:
-            dropped = self._sweep()
+            expired = self._take_expired()
             remaining = len(self._kept)
-        if dropped:
-            return_freed_memory()
+        _free(expired)
         return remaining
 
-    def _sweep(self) -> int:
-        """Drop (and free) the playgrounds past their grace period; returns how many."""
-        now, dropped = self._clock(), 0
+    def _take_expired(self) -> list[PlaygroundSession]:
+        """Remove the playgrounds past their grace period and return them (under the lock;
+        every public method calls this, and frees what it returns outside the lock)."""
+        now, expired = self._clock(), []
         for key, kept in list(self._kept.items()):
             if kept.session.is_connected():
                 kept.gone_since = None
@@ -95,9 +100,16 @@ class ResumeStore:
                 kept.gone_since = now
             elif now - kept.gone_since > self.grace_seconds:
                 del self._kept[key]
-                kept.session.release()
-                dropped += 1
-        return dropped
+                expired.append(kept.session)
+        return expired
+
+
+def _free(sessions: list[PlaygroundSession]) -> None:
+    """Free the models of ``sessions`` and give the memory back to the system."""
+    for session in sessions:
+        session.release()
+    if sessions:
+        return_freed_memory()
 
 
 _store: ResumeStore | None = None

@@ -57,7 +57,8 @@ class PlaygroundSession(LiveTraining):
         return frame_from_view(self.experiment.measure(), self.experiment.step)
 
     def _advance(self, steps: int) -> Frame:
-        return frame_from_view(self.experiment.advance(steps), self.experiment.step)
+        self._train(steps)
+        return self._capture()
 
     def panel_figure(self, frame: Frame, as_image: bool = False) -> go.Figure:
         """The DDE panel showing ``frame``, on the exact KDE's colour scale.

@@ -230,7 +230,7 @@ def test_an_unexpected_error_in_training_stops_the_trainer_and_is_shown():
     def broken(steps):
         raise RuntimeError("disk on fire")
 
-    session.experiment.advance = broken
+    session.experiment.train = broken
     session.play(5)
     assert wait_until(lambda: not session.running, 30)
     assert "internal error" in session.last_error and "disk on fire" in session.last_error

@@ -82,6 +82,20 @@ def test_a_playground_is_dropped_and_its_model_freed_after_its_grace_period(monk
     assert not session.has_model and not session.running and len(session.frames) == 0
 
 
+def test_a_playground_past_its_grace_is_freed_by_the_next_keep_or_claim_too(monkeypatch):
+    trims = []
+    monkeypatch.setattr(resume, "return_freed_memory", lambda: trims.append(1))
+    clock, tab = Clock(), Tab()
+    store = ResumeStore(grace_seconds=600, clock=clock)
+    session = _playground(tab)
+    key = store.keep(session)
+    tab.open = False
+    assert store.claim("another key", Tab()) is None  # seen gone from now
+    clock.now += 601
+    assert store.claim(key, Tab()) is None  # past its grace: dropped, not handed back
+    assert not session.has_model and trims == [1]
+
+
 def test_a_tab_that_returns_within_the_grace_period_is_kept():
     clock, tab = Clock(), Tab()
     store = ResumeStore(grace_seconds=600, clock=clock)

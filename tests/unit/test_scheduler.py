@@ -19,6 +19,7 @@ from dde_app.scheduler import (
 )
 from dde_app.session import PlaygroundSession
 from dde_core.config import Config
+from dde_viz.animation import frame_from_view
 from tests.waiting import wait_until
 
 
@@ -243,6 +244,9 @@ def test_a_session_that_cannot_split_its_frames_takes_one_turn():
     class Unsplit(PlaygroundSession):
         def _train(self, steps: int) -> bool:
             return LiveTraining._train(self, steps)
+
+        def _advance(self, steps: int):
+            return frame_from_view(self.experiment.advance(steps), self.experiment.step)
 
     schedule = _CountedTurns(seconds=1e-9)
     session = Unsplit(schedule=schedule)

@@ -127,7 +127,7 @@ def test_trainer_reports_a_failed_step(monkeypatch):
     def diverge(steps):
         raise ValueError("Training diverged (the loss became NaN or infinite).")
 
-    monkeypatch.setattr(session.experiment, "advance", diverge)
+    monkeypatch.setattr(session.experiment, "train", diverge)
     session.play(steps_per_frame=50)
     deadline = time.monotonic() + 30
     while session.running and time.monotonic() < deadline:
