@@ -216,6 +216,16 @@ class GenerateSession(LiveTraining):
             self._measure()
         return self._capture(part)
 
+    def _train(self, steps: int) -> bool:
+        """Part of a frame's generator steps, when a frame is split over several turns (many
+        sessions playing). Only fixed-size frames split: "auto" frames and the data DDE's
+        chunks already fit in ``FRAME_SECONDS``, and return False (one turn each)."""
+        if not self.data_ready or self.settings.steps_per_frame == 0:
+            return False
+        part = self._part
+        self._timed("generator", steps, lambda: self._train_each(part, steps))
+        return True
+
     def _train_each(self, part: str, steps: int) -> None:
         """``steps`` steps of ``part`` ("both", "critic" or "generator") of every method."""
         for label, model in self.models.items():
@@ -364,7 +374,10 @@ class GenerateSession(LiveTraining):
             return np.exp(log_f - log_z_grid(log_f, self.grid)), "sample_dde", f"data DDE f_data, {done:,}/{total:,}"
         return model.critic_map(self.grid), "sample_dde", "sample DDE density q_σ"
 
-    def _capture(self, part: str = "both") -> GenerationFrame:
+    def _capture(self, part: str | None = None) -> GenerationFrame:
+        """The frame of the models as they are now; ``part``: the part last trained (default:
+        the one being trained)."""
+        part = self._part if part is None else part
         start = time.perf_counter()
         methods = {}
         for label, model in self.models.items():

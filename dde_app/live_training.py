@@ -102,9 +102,9 @@ class LiveTraining:
 
     def _train(self, steps: int) -> bool:
         """Train ``steps`` steps without capturing a frame (called in a turn, under the lock)
-        and return True; then ``_capture`` must be given too. A subclass that cannot split a
-        frame's steps leaves both out: this trains nothing and returns False, and each
-        frame's steps then take one turn."""
+        and return True; then ``_capture`` must be given too. When a frame's steps cannot be
+        split (a subclass that leaves both out, or a kind of frame that is short anyway), this
+        trains nothing and returns False, and the frame's steps take one turn."""
         return False
 
     def _capture(self) -> Any:

@@ -8,6 +8,7 @@ import time
 
 import pytest
 
+from dde_app.generate_session import GenerateSession, GenerateSettings
 from dde_app.live_training import LiveTraining
 from dde_app.scheduler import (
     PLAYERS_PER_WORKER,
@@ -255,3 +256,33 @@ def test_a_session_that_cannot_split_its_frames_takes_one_turn():
     schedule.turns = 0
     session.tick(30)
     assert schedule.turns == 1 and session.experiment.step == 41
+
+
+def _generate_past_its_data(schedule: Scheduler, steps_per_frame: int) -> GenerateSession:
+    session = GenerateSession(schedule=schedule)
+    settings = {"n_samples": 300, "width": 8, "depth": 2, "critic_width": 8, "batch_size": 32, "data_steps": 5}
+    session.start(GenerateSettings(method="both", steps_per_frame=steps_per_frame, **settings))
+    session.tick(1)  # the data DDE's steps, in one turn
+    session.tick(2)  # the generators' speed is known from here on
+    assert session.data_ready and session.step > 0
+    return session
+
+
+def test_a_generate_frame_of_fixed_steps_spreads_over_turns_when_many_play():
+    schedule = _CountedTurns(seconds=1e-9)
+    session = _generate_past_its_data(schedule, steps_per_frame=6)
+    frames = len(session.frames.frames)
+    schedule.turns = 0
+    before = session.step
+    session.tick(6)
+    assert schedule.turns == 6 and session.step == before + 6  # each method: exactly the frame's steps
+    assert all(model.n_steps_ == before + 6 for model in session.models.values())
+    assert len(session.frames.frames) == frames + 1 and session.latest_frame.generator_step == before + 6
+
+
+def test_a_generate_frame_of_auto_steps_takes_one_turn():
+    schedule = _CountedTurns(seconds=1e-9)
+    session = _generate_past_its_data(schedule, steps_per_frame=0)  # auto: frames fit FRAME_SECONDS
+    schedule.turns = 0
+    session.tick(6)
+    assert schedule.turns == 1
