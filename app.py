@@ -14,6 +14,11 @@ import streamlit as st  # noqa: E402
 
 from dde_app import live_view, load_report  # noqa: E402
 from dde_app.charts import publish_plotly_js  # noqa: E402
+from dde_app.memory import freeze_startup_objects, keep_returning_freed_memory  # noqa: E402
 
 publish_plotly_js()  # plotly.js for a live chart on a page without other charts (charts.py)
+# Import the engine now and freeze what the server holds from here on, so that a closed
+# session's objects are collected promptly and cheaply, and given back (dde_app/memory.py).
+freeze_startup_objects()
+keep_returning_freed_memory()
 app = st.App("navigation.py", routes=live_view.routes() + load_report.routes())
