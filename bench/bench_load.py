@@ -24,8 +24,9 @@ to give the server the CPU first; measured, it did not (the tabs still took the 
 server's training threads waited for, bench/RESULTS.md §9). ``--browser-cpus 1`` also keeps
 chromium on CPU 1 (``taskset``), so the server has CPU 0 to itself, as with the tabs on other
 machines; the tabs then share one core, and what is timed in them (Pause's click and redraw)
-waits for a starved browser. So Pause is also timed from the moment the tab sent the click
-(DevTools' timestamp of the websocket message carrying the button's id): the server's part.
+waits for a starved browser. So Pause is also timed by the server itself: its load report
+keeps, for each Pause, the seconds from the click's callback to the trainer having stopped
+(``recent_pauses``).
 
     .venv/bin/python bench/bench_load.py                 # N = 1, 4 for 20 s each (make bench)
     .venv/bin/python bench/bench_load.py --full          # N = 1, 4, 8, 16 for 60 s each
@@ -36,7 +37,6 @@ waits for a starved browser. So Pause is also timed from the moment the tab sent
 from __future__ import annotations
 
 import argparse
-import base64
 import json
 import re
 import statistics
@@ -56,7 +56,6 @@ from bench.browser_harness import IDLE, chromium, streamlit_server  # noqa: E402
 SPAN_SECONDS = 5.0
 POLL_SECONDS = 0.05  # how often Pause's effect is looked for in the load report
 PAUSE_LIMIT_SECONDS = 60  # a Pause not seen by then is reported as "> 60 s"
-PLAY_BUTTON_ID = re.compile(rb"-play\b")  # the Playground's Play/Pause button (key "play")
 
 
 def server_rss_mb(pids: list[int]) -> float:
@@ -93,33 +92,12 @@ def open_tabs(browser, url: str, n: int) -> list:
     pages = []
     for _ in range(n):
         page = browser.new_context(viewport={"width": 1400, "height": 1000}).new_page()
-        page.clicks_sent = []  # when the tab sent a Play/Pause click to the server
-        devtools = page.context.new_cdp_session(page)
-        devtools.send("Network.enable")
-        devtools.on("Network.webSocketFrameSent", click_recorder(page.clicks_sent))
         page.goto(f"{url}/")
         pages.append(page)
     for page in pages:
         page.wait_for_selector('[data-testid="stMetric"]', timeout=300_000)
         page.wait_for_selector(IDLE, timeout=300_000)
     return pages
-
-
-def click_recorder(sent: list[float]):
-    """A listener for a tab's websocket messages (DevTools' ``Network.webSocketFrameSent``)
-    that keeps when each message carrying a click of the Play/Pause button left the tab: a
-    click's rerun request holds the button's widget id, which ends in its key ``play``
-    (other messages carry no button state). DevTools stamps each message with the time it
-    was sent, on the clock ``time.monotonic`` reads (Linux's monotonic clock)."""
-
-    def record(event: dict) -> None:
-        frame = event["response"]
-        payload = frame["payloadData"]
-        data = base64.b64decode(payload) if frame.get("opcode") == 2 else payload.encode()
-        if PLAY_BUTTON_ID.search(data):
-            sent.append(event["timestamp"])
-
-    return record
 
 
 def button(page, name: str):
@@ -153,8 +131,8 @@ def press_play(pages, url) -> list[str]:
 
 def pause_each(pages, ids, url) -> tuple[list[float], list[float], list[float]]:
     """Press Pause in each tab in turn (the others still playing); returns the seconds until
-    its trainer stopped (gone from the load report), counted from the click and from when
-    the tab sent the click to the server (the server's part), and the seconds from the
+    its trainer stopped (gone from the load report) counted from the click, the same as the
+    server counted it (from the click's callback: ``recent_pauses``), and the seconds from the
     click until its Play button was back. Each tab gets ``PAUSE_LIMIT_SECONDS`` for all of
     it (a starved tab may not even take the click): what did not happen by then is infinite."""
     taken, on_server, redrawn = [], [], []
@@ -176,10 +154,9 @@ def pause_each(pages, ids, url) -> tuple[list[float], list[float], list[float]]:
                 back = time.monotonic()
         except PlaywrightTimeout:
             pass
-        # (Playwright hands the tab's events over while it waits, as above: read them after)
-        sent = min((t for t in page.clicks_sent if t >= clicked), default=None)
+        counted = [p["seconds"] for p in load_report(url)["recent_pauses"] if p["id"] == session]
         taken.append(stopped - clicked)
-        on_server.append(stopped - sent if sent is not None else float("inf"))
+        on_server.append(counted[-1] if counted and stopped < float("inf") else float("inf"))
         redrawn.append(back - clicked)
     return taken, on_server, redrawn
 

@@ -134,11 +134,15 @@ class LiveTraining:
         self._trainer.start()
 
     def pause(self) -> None:
-        """Stop training after the current chunk; returns once the trainer has stopped."""
+        """Stop training after the current turn; returns once the trainer has stopped. How
+        long that took is noted in the scheduler (the load report shows it)."""
+        asked, was_playing = time.monotonic(), self.running
         self.running = False
         trainer = self._trainer
-        if trainer is not None and trainer is not threading.current_thread():
+        if trainer is not None and trainer is not threading.current_thread() and trainer.is_alive():
             trainer.join(timeout=30)
+            if was_playing:
+                self.schedule.note_pause(self.public_id, time.monotonic() - asked)
 
     def reconnect(self, is_connected: Callable[[], bool] | None = None) -> None:
         """The person is back (a reload, or a dropped connection restored): follow their

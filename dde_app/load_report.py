@@ -6,13 +6,19 @@ benchmark (bench/bench_load.py reads every session's progress from it):
 
     {"workers": 1, "max_playing_sessions": 8, "turns_running": 1, "turns_waiting": 7,
      "playing": 8, "queued": 0,
-     "sessions": [{"id": "3f9a01c2", "step": 1830, "place": 0}, ...]}
+     "sessions": [{"id": "3f9a01c2", "step": 1830, "place": 0}, ...],
+     "recent_pauses": [{"id": "77b0e415", "seconds": 0.04}, ...]}
 
 ``sessions`` lists the sessions playing or queued to play, in the order they asked:
 ``place`` is 0 while training, k ≥ 1 while waiting with k − 1 ahead. A session's ``id``
 is a random public name made for this report (``LiveTraining.public_id``): it is not
 the private token of its frames route nor its reload key, and nothing of its model,
 data or settings is shown.
+
+``recent_pauses`` says how quickly the latest Pauses (up to 256, oldest first) took
+effect: the seconds from the Pause (its click's callback on the server) until that
+session's trainer had stopped. What a person waits for in all also holds the click's
+way to the server and the page's redraw.
 """
 
 from __future__ import annotations
@@ -39,6 +45,7 @@ def load_report(schedule: Scheduler) -> dict:
         "playing": load.playing,
         "queued": load.queued,
         "sessions": sessions,
+        "recent_pauses": [{"id": name, "seconds": round(seconds, 4)} for name, seconds in schedule.recent_pauses()],
     }
 
 

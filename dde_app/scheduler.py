@@ -42,6 +42,7 @@ __all__ = ["Cancelled", "Scheduler", "Turns", "scheduler", "default_workers", "d
 
 WAIT_SLICE_SECONDS = 0.05  # how often a waiting thread checks whether it was cancelled
 ROUND_SECONDS = 2.0  # every playing session trains at least once in this long (turn_seconds)
+RECENT_PAUSES = 256  # how many Pauses' times the scheduler keeps for the load report
 
 
 class Cancelled(Exception):
@@ -106,6 +107,7 @@ class Scheduler:
         self._running = 0
         self._line: deque[object] = deque()  # tickets of the threads waiting for a turn
         self._players: list[object] = []  # owners in the order they asked to play
+        self._pauses: deque[tuple[str, float]] = deque(maxlen=RECENT_PAUSES)  # (name, seconds)
 
     # -- turns ----------------------------------------------------------------------------
     @contextmanager
@@ -168,6 +170,17 @@ class Scheduler:
             if owner in self._players:
                 self._players.remove(owner)
                 self._changed.notify_all()
+
+    def note_pause(self, name: str, seconds: float) -> None:
+        """Keep how long a Pause took to take effect: ``seconds`` from the Pause to the
+        trainer of the session called ``name`` having stopped (for the load report)."""
+        with self._changed:
+            self._pauses.append((name, seconds))
+
+    def recent_pauses(self) -> list[tuple[str, float]]:
+        """(name, seconds) of the latest ``RECENT_PAUSES`` Pauses, oldest first."""
+        with self._changed:
+            return list(self._pauses)
 
     def place(self, owner: object) -> int | None:
         """0 if ``owner`` may play now; k ≥ 1 if it waits with k − 1 sessions ahead of it;

@@ -35,6 +35,7 @@ def test_the_load_benchmark_reports_two_sessions_playing_and_pausing(browser, ap
     assert 0 < result["fairness"] <= 1
     assert 0 < result["health_ms_median"] <= result["health_ms_max"] < math.inf
     assert result["pause_seconds_max"] < PAUSE_LIMIT_SECONDS  # the server saw every Pause
-    assert result["pause_on_server_seconds_max"] <= result["pause_seconds_max"] + 0.5
+    # the server counts from its callback, which comes after the click
+    assert 0 <= result["pause_on_server_seconds_max"] <= result["pause_seconds_max"]
     assert result["pause_seconds_max"] <= result["pause_redrawn_seconds_max"] < PAUSE_LIMIT_SECONDS
     assert 0 < result["server_cpu_percent"] and result["server_rss_mb"] > 100

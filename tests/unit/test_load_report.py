@@ -2,12 +2,16 @@
 
 import asyncio
 import json
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 from starlette.requests import Request
 
 from dde_app import load_report
 from dde_app.scheduler import Scheduler
+from dde_app.session import PlaygroundSession
+from dde_core.config import Config
+from tests.waiting import wait_until
 
 
 class Player:
@@ -42,3 +46,18 @@ def test_the_route_answers_json_that_is_not_cached():
     assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
     assert {"workers", "playing", "queued", "sessions"} <= set(json.loads(response.body))
     assert [route.path for route in load_report.routes()] == ["/_dde/load"]
+
+
+def test_the_report_says_how_quickly_each_pause_took_effect():
+    schedule = Scheduler(workers=1, max_players=2)
+    session = PlaygroundSession(schedule=schedule)
+    session.start(Config(n_samples=600, hidden=(8,), batch_size=128))
+    assert load_report.load_report(schedule)["recent_pauses"] == []
+    session.play(steps_per_frame=5)
+    assert wait_until(lambda: session.step > 20, 60)
+    asked = time.monotonic()
+    session.pause()
+    waited = time.monotonic() - asked
+    session.pause()  # a second Pause, with nothing playing, is not a Pause that took time
+    [pause] = load_report.load_report(schedule)["recent_pauses"]
+    assert pause["id"] == session.public_id and 0 <= pause["seconds"] <= waited + 1e-4
