@@ -209,12 +209,11 @@ class GenerateSession(LiveTraining):
             chunk = min(chunk, self.settings.data_steps - self.data_steps_done)
             self._timed("data", chunk, lambda: self.data_dde.partial_fit(steps=chunk))
             return self._capture()
-        part = self._part
         steps = self._frame_steps("generator", CLICK_STEPS) if self.settings.steps_per_frame == 0 else steps
-        self._timed("generator", steps, lambda: self._train_each(part, steps))
+        self._train_generators(steps)
         if self.step - self._measured_at >= METRIC_EVERY or (not self.running and self.step != self._measured_at):
             self._measure()
-        return self._capture(part)
+        return self._capture()
 
     def _train(self, steps: int) -> bool:
         """Part of a frame's generator steps, when a frame is split over several turns (many
@@ -222,9 +221,12 @@ class GenerateSession(LiveTraining):
         chunks already fit in ``FRAME_SECONDS``, and return False (one turn each)."""
         if not self.data_ready or self.settings.steps_per_frame == 0:
             return False
-        part = self._part
-        self._timed("generator", steps, lambda: self._train_each(part, steps))
+        self._train_generators(steps)
         return True
+
+    def _train_generators(self, steps: int) -> None:
+        """``steps`` steps of the part being trained (``_part``) of every method, timed."""
+        self._timed("generator", steps, lambda: self._train_each(self._part, steps))
 
     def _train_each(self, part: str, steps: int) -> None:
         """``steps`` steps of ``part`` ("both", "critic" or "generator") of every method."""
@@ -374,10 +376,8 @@ class GenerateSession(LiveTraining):
             return np.exp(log_f - log_z_grid(log_f, self.grid)), "sample_dde", f"data DDE f_data, {done:,}/{total:,}"
         return model.critic_map(self.grid), "sample_dde", "sample DDE density q_σ"
 
-    def _capture(self, part: str | None = None) -> GenerationFrame:
-        """The frame of the models as they are now; ``part``: the part last trained (default:
-        the one being trained)."""
-        part = self._part if part is None else part
+    def _capture(self) -> GenerationFrame:
+        """The frame of the models as they are now (its phase names the part being trained)."""
         start = time.perf_counter()
         methods = {}
         for label, model in self.models.items():
@@ -388,7 +388,7 @@ class GenerateSession(LiveTraining):
             metrics = self.curves[label].last() if self.curves.get(label) else {}
             methods[label] = MethodFrame(samples, push, critic.astype(np.float16), kind, title, metrics)
         self._capture_seconds = time.perf_counter() - start
-        return GenerationFrame(self._serial, self.step, self._phase(part), methods)
+        return GenerationFrame(self._serial, self.step, self._phase(self._part), methods)
 
     def _phase(self, part: str) -> str:
         if not self.data_ready:

@@ -23,8 +23,8 @@ Three things keep a closed session's memory in the server if nothing is done:
 app.py freezes at start and starts ``keep_returning_freed_memory``, a thread that calls
 ``return_freed_memory`` every ``RETURN_SECONDS``: what Streamlit drops when a closed tab's
 session ends (two minutes after the tab closes: ``server.disconnectedSessionTTL``) is
-collected and given back within that time after. The reload store (dde_app/resume.py)
-also calls it as soon as it frees expired playgrounds.
+collected and given back within that time after; so are the models the reload store
+(dde_app/resume.py) frees when their grace period is over.
 """
 
 from __future__ import annotations

@@ -26,7 +26,6 @@ import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from dde_app.memory import return_freed_memory
 from dde_app.session import PlaygroundSession
 
 __all__ = ["ResumeStore", "resume_store", "DEFAULT_GRACE_SECONDS"]
@@ -81,8 +80,8 @@ class ResumeStore:
             self._kept.pop(key, None)
 
     def sweep(self) -> int:
-        """Drop playgrounds whose tab has been gone for the grace period, and give their
-        memory back to the system; returns how many remain."""
+        """Drop playgrounds whose tab has been gone for the grace period, freeing their
+        models; returns how many remain."""
         with self._lock:
             expired = self._take_expired()
             remaining = len(self._kept)
@@ -105,11 +104,10 @@ class ResumeStore:
 
 
 def _free(sessions: list[PlaygroundSession]) -> None:
-    """Free the models of ``sessions`` and give the memory back to the system."""
+    """Free the models of ``sessions`` (the server's memory thread gives the memory back to
+    the system within ``RETURN_SECONDS``: dde_app/memory.py)."""
     for session in sessions:
         session.release()
-    if sessions:
-        return_freed_memory()
 
 
 _store: ResumeStore | None = None

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from dde_app import resume
 from dde_app.resume import ResumeStore
 from dde_app.scheduler import Scheduler
 from dde_app.session import PlaygroundSession
@@ -59,40 +58,38 @@ def test_a_second_tab_with_a_copied_key_gets_its_own_playground():
     assert store.claim("not a key", Tab()) is None
 
 
-def test_a_playground_is_dropped_and_its_model_freed_after_its_grace_period(monkeypatch):
-    trims = []
-    monkeypatch.setattr(resume, "return_freed_memory", lambda: trims.append(1))
+def _kept_in_a_store_with_a_clock():
+    """A playground kept in a store with a 600-s grace, on a clock the test moves:
+    (store, clock, its tab, the playground, its key)."""
     clock, tab = Clock(), Tab()
     store = ResumeStore(grace_seconds=600, clock=clock)
     session = _playground(tab)
-    key = store.keep(session)
+    return store, clock, tab, session, store.keep(session)
+
+
+def test_a_playground_is_dropped_and_its_model_freed_after_its_grace_period():
+    store, clock, tab, session, key = _kept_in_a_store_with_a_clock()
     clock.now = 10_000.0
     assert store.sweep() == 1  # open tabs are kept however long
     tab.open = False
     assert store.sweep() == 1  # gone since now
     clock.now += 599
     assert store.sweep() == 1
-    assert session.has_model and not trims
+    assert session.has_model
     clock.now += 2
     assert store.sweep() == 0
-    assert trims == [1]  # the freed memory is given back to the system
     assert store.claim(key, Tab()) is None
     # Streamlit may keep the closed session's state a while longer: the model must not wait for it.
     assert not session.has_model and not session.running and len(session.frames) == 0
 
 
-def test_a_playground_past_its_grace_is_freed_by_the_next_keep_or_claim_too(monkeypatch):
-    trims = []
-    monkeypatch.setattr(resume, "return_freed_memory", lambda: trims.append(1))
-    clock, tab = Clock(), Tab()
-    store = ResumeStore(grace_seconds=600, clock=clock)
-    session = _playground(tab)
-    key = store.keep(session)
+def test_a_playground_past_its_grace_is_freed_by_the_next_keep_or_claim_too():
+    store, clock, tab, session, key = _kept_in_a_store_with_a_clock()
     tab.open = False
     assert store.claim("another key", Tab()) is None  # seen gone from now
     clock.now += 601
     assert store.claim(key, Tab()) is None  # past its grace: dropped, not handed back
-    assert not session.has_model and trims == [1]
+    assert not session.has_model
 
 
 def test_a_tab_that_returns_within_the_grace_period_is_kept():
