@@ -12,10 +12,13 @@ Play in each, one after the other, and finds its session in the server's load re
 (``GET _dde/load``, dde_app/load_report.py). For ``--seconds`` it reads every session's
 step from that report once a second (the server's own count, so a slow browser cannot
 hide or fake progress), asks ``/_stcore/health`` five times a second from another thread
-(its latency), and reads the server's CPU time and memory from /proc. Then it presses
-Pause in every tab, the others still playing, and times how long until the server's
-trainer has stopped (the report no longer lists the session: "Pause takes effect") and
-until the tab's Play button is back (the page redrawn as well).
+(its latency, as this process sees it: this process shares the cores with the browsers),
+takes the server's own count of how late its event loop ran (``event_loop_lag`` in the
+report: the part of every answer's wait spent on the server), and reads the server's CPU
+time and memory from /proc. Then it presses Pause in every tab, the others still
+playing, and times how long until the server's trainer has stopped (the report no longer
+lists the session: "Pause takes effect") and until the tab's Play button is back (the
+page redrawn as well).
 
 The browsers run on the same 2 cores as the server here (in a class they run on the
 students' machines), so these figures are a harsh upper bound on the server's load.
@@ -171,15 +174,19 @@ def run_load(browser, url, n: int, seconds: float) -> dict:
     server_before = groups(before, url.pgid)["server"]
     rss = []
     readings: dict[str, list[tuple[float, int]]] = {session: [] for session in ids}
-    start = time.monotonic()
+    loop_lag_ms: dict[int, float] = {}  # the server's event loop: worst lag in each second
+    start, start_unix = time.monotonic(), time.time()
     while time.monotonic() - start < seconds:
         now = time.monotonic() - start
-        for session in load_report(url)["sessions"]:
+        report = load_report(url)
+        for session in report["sessions"]:
             if session["id"] in readings:
                 readings[session["id"]].append((now, session["step"]))
+        for second in report["event_loop_lag"]:
+            loop_lag_ms[second["second"]] = second["worst_ms"]
         rss.append(server_rss_mb(server_before))
         time.sleep(max(0.0, 1.0 - (time.monotonic() - start) % 1.0))
-    elapsed = time.monotonic() - start
+    elapsed, end_unix = time.monotonic() - start, time.time()
     after = snapshot()
     cpu = cpu_seconds(before, after, server_before, groups(after, url.pgid)["server"])
     probe.stopped.set()
@@ -196,6 +203,10 @@ def run_load(browser, url, n: int, seconds: float) -> dict:
         "stalled_spans": sum(stalled_spans(r) for r in readings.values()),
         "health_ms_median": 1000 * statistics.median(probe.latencies),
         "health_ms_max": 1000 * max(probe.latencies),
+        # the part of any answer's wait spent on the server's event loop (dde_app/event_loop_lag.py)
+        "event_loop_lag_ms_max": max(
+            (ms for second, ms in loop_lag_ms.items() if start_unix - 1 <= second <= end_unix), default=float("nan")
+        ),
         "pause_seconds_max": max(pause_taken),
         # the server's count of the Pauses it saw (a tab too starved to send its click is in "pauses_seen")
         "pause_on_server_seconds_max": max((s for s in pause_on_server if s < float("inf")), default=float("inf")),
@@ -231,6 +242,7 @@ def row(r: dict, alone: float | None) -> list:
         f"{r['fairness']:.2f}",
         r["stalled_spans"],
         f"{r['health_ms_median']:.0f} / {r['health_ms_max']:.0f}",
+        f"{r['event_loop_lag_ms_max']:.0f}",
         " / ".join(
             seconds_text(r[key])
             for key in ("pause_on_server_seconds_max", "pause_seconds_max", "pause_redrawn_seconds_max")
@@ -278,6 +290,7 @@ def main() -> None:
             "slowest/fastest",
             "stalled 5-s spans",
             "health ms (median / max)",
+            "server's event-loop lag ms (max)",
             "Pause s (max): server / from click / redrawn",
             "server CPU",
             "server RSS MiB",

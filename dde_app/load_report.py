@@ -7,7 +7,8 @@ benchmark (bench/bench_load.py reads every session's progress from it):
     {"workers": 1, "max_playing_sessions": 8, "turns_running": 1, "turns_waiting": 7,
      "playing": 8, "queued": 0,
      "sessions": [{"id": "3f9a01c2", "step": 1830, "place": 0}, ...],
-     "recent_pauses": [{"id": "77b0e415", "seconds": 0.04}, ...]}
+     "recent_pauses": [{"id": "77b0e415", "seconds": 0.04}, ...],
+     "event_loop_lag": [{"second": 1796075042, "worst_ms": 1.3}, ...]}
 
 ``sessions`` lists the sessions playing or queued to play, in the order they asked:
 ``place`` is 0 while training, k ≥ 1 while waiting with k − 1 ahead. A session's ``id``
@@ -19,6 +20,10 @@ data or settings is shown.
 effect: the seconds from the Pause (its click's callback on the server) until that
 session's trainer had stopped. What a person waits for in all also holds the click's
 way to the server and the page's redraw.
+
+``event_loop_lag`` is the worst lateness of the server's event loop in each of the
+last two minutes' seconds (Unix time; dde_app/event_loop_lag.py): what every page
+message, frame and health check waited for on the server, before its own work.
 """
 
 from __future__ import annotations
@@ -28,13 +33,15 @@ from starlette.responses import JSONResponse
 from starlette.routing import Route
 from streamlit import config
 
+from dde_app.event_loop_lag import EventLoopLag, event_loop_lag
 from dde_app.scheduler import Scheduler, scheduler
 
 __all__ = ["load_report", "routes"]
 
 
-def load_report(schedule: Scheduler) -> dict:
-    """The scheduler's state and the progress of each session playing or queued (JSON-ready)."""
+def load_report(schedule: Scheduler, lag: EventLoopLag | None = None) -> dict:
+    """The scheduler's state, the progress of each session playing or queued, and the event
+    loop's recent lag (JSON-ready)."""
     load = schedule.load()
     sessions = [{"id": owner.public_id, "step": int(owner.step), "place": place} for owner, place in schedule.players()]
     return {
@@ -46,6 +53,10 @@ def load_report(schedule: Scheduler) -> dict:
         "queued": load.queued,
         "sessions": sessions,
         "recent_pauses": [{"id": name, "seconds": round(seconds, 4)} for name, seconds in schedule.recent_pauses()],
+        "event_loop_lag": [
+            {"second": second, "worst_ms": round(1000 * worst, 1)}
+            for second, worst in (lag or event_loop_lag()).worst_by_second()
+        ],
     }
 
 

@@ -34,6 +34,7 @@ def test_the_load_benchmark_reports_two_sessions_playing_and_pausing(browser, ap
     assert math.isclose(result["total_steps_per_second"], sum(rates))
     assert 0 < result["fairness"] <= 1
     assert 0 < result["health_ms_median"] <= result["health_ms_max"] < math.inf
+    assert 0 <= result["event_loop_lag_ms_max"] < 10_000  # NaN if the server did not watch its loop
     assert result["pauses_seen"] == 2 and result["pause_seconds_max"] < PAUSE_LIMIT_SECONDS  # every Pause seen
     # the server counts from its callback, which comes after the click
     assert 0 <= result["pause_on_server_seconds_max"] <= result["pause_seconds_max"]
