@@ -31,10 +31,17 @@ waits for a starved browser. So Pause is also timed by the server itself: its lo
 keeps, for each Pause, the seconds from the click's callback to the trainer having stopped
 (``recent_pauses``).
 
+Even with the tabs on CPU 1 the server's threads may still run there, sharing it with 8 or
+16 busy tabs, while at N = 1 they have most of it. ``--server-cpus 0`` keeps the server on
+CPU 0 (``taskset -a`` on its processes once it is up), so that it has the same one core for
+every N and nothing else on it: the comparison with N = 1 is then the server's own cost of
+many sessions, with the browsers' share of the machine taken out.
+
     .venv/bin/python bench/bench_load.py                 # N = 1, 4 for 20 s each (make bench)
     .venv/bin/python bench/bench_load.py --full          # N = 1, 4, 8, 16 for 60 s each
     .venv/bin/python bench/bench_load.py --sessions 8 --seconds 30
     .venv/bin/python bench/bench_load.py --full --idle-browser --browser-cpus 1
+    .venv/bin/python bench/bench_load.py --full --browser-cpus 1 --server-cpus 0
 """
 
 from __future__ import annotations
@@ -43,6 +50,7 @@ import argparse
 import json
 import re
 import statistics
+import subprocess
 import sys
 import threading
 import time
@@ -89,6 +97,12 @@ class HealthProbe(threading.Thread):
             except OSError:
                 self.latencies.append(float("inf"))
             self.stopped.wait(0.2)
+
+
+def keep_server_on(cpus: str, url) -> None:
+    """Keep every thread of the server's processes, and those they start, on ``cpus``."""
+    for pid in groups(snapshot(), url.pgid)["server"]:
+        subprocess.run(["taskset", "-a", "-p", "-c", cpus, str(pid)], check=True, capture_output=True)
 
 
 def open_tabs(browser, url: str, n: int) -> list:
@@ -260,6 +274,7 @@ def main() -> None:
     parser.add_argument("--full", action="store_true")
     parser.add_argument("--idle-browser", action="store_true", help="chromium in the idle scheduling class")
     parser.add_argument("--browser-cpus", default=None, help="keep chromium on these CPUs (taskset -c), e.g. 1")
+    parser.add_argument("--server-cpus", default=None, help="keep the server on these CPUs (taskset -a), e.g. 0")
     args = parser.parse_args()
     sessions = [int(n) for n in (args.sessions or ("1,4,8,16" if args.full else "1,4")).split(",")]
     seconds = args.seconds or (60.0 if args.full else 20.0)
@@ -268,6 +283,8 @@ def main() -> None:
     print("chromium in the idle scheduling class" if args.idle_browser else "chromium at the server's priority")
     if args.browser_cpus:
         print(f"chromium kept on CPU {args.browser_cpus}")
+    if args.server_cpus:
+        print(f"the server kept on CPU {args.server_cpus}")
     results = []
     # Every tab plays (none waits in the queue): the server gets as many playing slots as the largest N.
     slots = {"DDE_MAX_PLAYING_SESSIONS": str(max(sessions))}
@@ -275,6 +292,8 @@ def main() -> None:
         streamlit_server(common.OUT_DIR / "load-server.log", env=slots) as url,
         chromium(args.idle_browser, args.browser_cpus) as browser,
     ):
+        if args.server_cpus:
+            keep_server_on(args.server_cpus, url)
         for n in sessions:
             print(f"{n} session(s) playing for {seconds:.0f} s ...", flush=True)
             results.append(run_load(browser, url, n, seconds))
@@ -303,6 +322,7 @@ def main() -> None:
         "command": common.command_line(),
         "idle_browser": args.idle_browser,
         "browser_cpus": args.browser_cpus,
+        "server_cpus": args.server_cpus,
     }
     common.write_json("load", {**payload, "results": results})
 
