@@ -10,9 +10,9 @@ Three things keep a closed session's memory in the server if nothing is done:
    each one costs about 0.2 s (which is also why Streamlit's collection after every script
    run is off: ``runner.postScriptGC`` in .streamlit/config.toml). ``freeze_startup_objects``
    moves everything the process holds once the app's modules are imported into a permanent
-   generation (``gc.freeze``): collections then scan only what sessions made, in well
-   under a millisecond for an idle server, and ``return_freed_memory`` collects every time
-   it runs.
+   generation (``gc.freeze``): collections then scan only what sessions made (under a
+   millisecond for an idle server; 20–45 ms with 16 sessions playing, bench/RESULTS.md §9),
+   and ``return_freed_memory`` collects every time it runs.
 2. **The C allocator keeps freed pages.** glibc's malloc keeps freed memory for later use,
    so the resident memory does not go down; ``return_freed_memory`` asks it to hand every
    free page back (``malloc_trim``).
@@ -25,6 +25,14 @@ app.py freezes at start and starts ``keep_returning_freed_memory``, a thread tha
 session ends (two minutes after the tab closes: ``server.disconnectedSessionTTL``) is
 collected and given back within that time after; so are the models the reload store
 (dde_app/resume.py) frees when their grace period is over.
+
+A collection holds Python's interpreter lock from start to end, so the web server's event
+loop waits for it (dde_app/event_loop_lag.py). So each call collects once (garbage that the
+collection's own finalizers leave is collected by the next call), and the thread collects
+in a turn of the training scheduler (dde_app/scheduler.py), as other heavy work does: no
+trainer shares the CPU with it meanwhile, so the lock is held no longer than the collection
+needs. With 16 sessions playing on one core, two collections back to back, beside a trainer,
+held the event loop for up to 127 ms.
 """
 
 from __future__ import annotations
@@ -38,11 +46,17 @@ import pkgutil
 import threading
 import time
 
-__all__ = ["freeze_startup_objects", "keep_returning_freed_memory", "return_freed_memory"]
+from dde_app.scheduler import Scheduler, scheduler
+
+__all__ = [
+    "freeze_startup_objects",
+    "keep_returning_freed_memory",
+    "return_freed_memory",
+    "return_freed_memory_in_turn",
+]
 
 APP_PACKAGES = ("dde_core", "dde_viz", "dde_app")  # every page's imports come from these
-MAX_COLLECTIONS = 3  # a cycle freed by a collection can release another: collect again
-RETURN_SECONDS = 30.0  # how often the server collects and gives memory back
+RETURN_SECONDS = 15.0  # how often the server collects and gives memory back
 
 
 def freeze_startup_objects(packages: tuple[str, ...] = APP_PACKAGES) -> int:
@@ -72,12 +86,10 @@ def _malloc_trim():
 
 
 def return_freed_memory() -> bool:
-    """Collect Python's cyclic garbage (again while a collection finds some, at most
-    ``MAX_COLLECTIONS`` times), then give the allocator's free pages back to the system;
-    False where the last is not possible."""
-    for _ in range(MAX_COLLECTIONS):
-        if not gc.collect():
-            break
+    """Collect Python's cyclic garbage, then give the allocator's free pages back to the
+    system; False where the last is not possible. A finalizer run by the collection can
+    leave new garbage (a session's objects can): the next call collects it."""
+    gc.collect()
     trim = _malloc_trim()
     if trim is None:
         return False
@@ -90,8 +102,8 @@ _returner: threading.Thread | None = None
 
 
 def keep_returning_freed_memory(seconds: float = RETURN_SECONDS) -> None:
-    """Call ``return_freed_memory`` every ``seconds`` in a background thread (started once
-    per process; later calls do nothing)."""
+    """Call ``return_freed_memory`` every ``seconds``, in a turn of the server's scheduler,
+    in a background thread (started once per process; later calls do nothing)."""
     global _returner
     with _returning:
         if _returner is None:
@@ -99,7 +111,13 @@ def keep_returning_freed_memory(seconds: float = RETURN_SECONDS) -> None:
             _returner.start()
 
 
+def return_freed_memory_in_turn(schedule: Scheduler) -> bool:
+    """``return_freed_memory`` once ``schedule`` grants a turn (no trainer runs meanwhile)."""
+    with schedule.turn():
+        return return_freed_memory()
+
+
 def _return_forever(seconds: float) -> None:
     while True:
         time.sleep(seconds)
-        return_freed_memory()
+        return_freed_memory_in_turn(scheduler())

@@ -6,9 +6,11 @@ import gc
 import subprocess
 import sys
 import textwrap
+import threading
 import weakref
 
-from dde_app.memory import return_freed_memory
+from dde_app.memory import return_freed_memory, return_freed_memory_in_turn
+from dde_app.scheduler import Scheduler
 
 
 class _Node:
@@ -36,9 +38,10 @@ def test_freed_memory_is_collected_and_can_be_given_back_on_this_system():
         gc.enable()
 
 
-def test_garbage_made_while_collecting_is_collected_too():
+def test_garbage_made_while_collecting_is_collected_by_the_next_call():
     """A finalizer run by one collection can leave new garbage (as a session's objects can):
-    one collection would leave it; the same call collects it."""
+    a call collects once, so that the interpreter lock is held no longer than one collection;
+    the next call collects the rest."""
     made: list[weakref.ref] = []
 
     class Maker(_Node):
@@ -51,7 +54,28 @@ def test_garbage_made_while_collecting_is_collected_too():
         maker.other = maker
         del maker
         return_freed_memory()
-        assert len(made) == 1 and made[0]() is None
+        assert len(made) == 1 and made[0]() is not None
+        return_freed_memory()
+        assert made[0]() is None
+    finally:
+        gc.enable()
+
+
+def test_the_memory_thread_collects_in_a_turn_of_the_scheduler():
+    """While a trainer holds the one turn, nothing is collected; once it is released, the
+    collection runs (alone: no trainer shares the CPU with it)."""
+    schedule = Scheduler(workers=1, max_players=1)
+    gc.disable()
+    try:
+        with schedule.turn():
+            gone = _cycle()
+            collecting = threading.Thread(target=return_freed_memory_in_turn, args=(schedule,), daemon=True)
+            collecting.start()
+            collecting.join(0.3)
+            assert collecting.is_alive() and gone() is not None  # waiting for its turn
+        collecting.join(10)
+        assert not collecting.is_alive() and gone() is None
+        assert schedule.load().running == 0  # the turn was given back
     finally:
         gc.enable()
 
