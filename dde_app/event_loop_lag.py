@@ -21,7 +21,7 @@ import asyncio
 import contextlib
 import time
 from collections import deque
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator
 
 __all__ = ["EventLoopLag", "event_loop_lag", "watching_the_event_loop"]
 
@@ -37,8 +37,7 @@ class EventLoopLag:
     ``KEEP_SECONDS`` seconds in which a lag was noted.
     """
 
-    def __init__(self, clock: Callable[[], float] = time.time):
-        self._clock = clock
+    def __init__(self) -> None:
         self._worst: deque[tuple[int, float]] = deque(maxlen=KEEP_SECONDS)
 
     def note(self, lag: float, at: float) -> None:
@@ -57,7 +56,7 @@ class EventLoopLag:
         while True:
             asked = loop.time()
             await asyncio.sleep(tick)
-            self.note(max(0.0, loop.time() - asked - tick), self._clock())
+            self.note(max(0.0, loop.time() - asked - tick), time.time())
 
 
 _lag = EventLoopLag()

@@ -11,7 +11,7 @@ Three things keep a closed session's memory in the server if nothing is done:
    run is off: ``runner.postScriptGC`` in .streamlit/config.toml). ``freeze_startup_objects``
    moves everything the process holds once the app's modules are imported into a permanent
    generation (``gc.freeze``): collections then scan only what sessions made (under a
-   millisecond for an idle server; 20–45 ms with 16 sessions playing, bench/RESULTS.md §9),
+   millisecond for an idle server; 20–70 ms with 16 sessions playing, bench/RESULTS.md §9),
    and ``return_freed_memory`` collects every time it runs.
 2. **The C allocator keeps freed pages.** glibc's malloc keeps freed memory for later use,
    so the resident memory does not go down; ``return_freed_memory`` asks it to hand every
@@ -31,8 +31,8 @@ loop waits for it (dde_app/event_loop_lag.py). So each call collects once (garba
 collection's own finalizers leave is collected by the next call), and the thread collects
 in a turn of the training scheduler (dde_app/scheduler.py), as other heavy work does: no
 trainer shares the CPU with it meanwhile, so the lock is held no longer than the collection
-needs. With 16 sessions playing on one core, two collections back to back, beside a trainer,
-held the event loop for up to 127 ms.
+needs. With 16 sessions playing on one core, up to three collections back to back, beside a
+trainer, held the event loop for up to 142 ms.
 """
 
 from __future__ import annotations

@@ -1,11 +1,9 @@
 """Calling the frames route (dde_app/live_view.py) as Starlette calls it, for the tests."""
 
-import asyncio
-from concurrent.futures import ThreadPoolExecutor
-
 from starlette.requests import Request
 
 from dde_app import live_view
+from tests.waiting import run_on_a_fresh_loop
 
 
 def get(token: str, query: str = ""):
@@ -20,6 +18,4 @@ def get(token: str, query: str = ""):
             "query_string": query.encode(),
         }
     )
-    # A fresh thread for the event loop: the browser tests' Playwright may own this thread's.
-    with ThreadPoolExecutor(1) as pool:
-        return pool.submit(asyncio.run, live_view.live_frame(request)).result()
+    return run_on_a_fresh_loop(live_view.live_frame(request))

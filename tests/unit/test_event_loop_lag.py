@@ -2,11 +2,11 @@
 
 import asyncio
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from dde_app import load_report
-from dde_app.event_loop_lag import EventLoopLag, watching_the_event_loop
+from dde_app.event_loop_lag import EventLoopLag, event_loop_lag, watching_the_event_loop
 from dde_app.scheduler import Scheduler
+from tests.waiting import run_on_a_fresh_loop
 
 
 def test_the_worst_lag_of_each_second_is_kept_and_old_seconds_are_dropped():
@@ -32,8 +32,7 @@ async def _watch_while_blocking(lag: EventLoopLag, blocked_seconds: float) -> No
 
 def test_a_callback_holding_the_loop_shows_as_that_much_lag():
     lag = EventLoopLag()
-    with ThreadPoolExecutor(1) as pool:  # a fresh event loop, away from Playwright's
-        pool.submit(asyncio.run, _watch_while_blocking(lag, 0.3)).result()
+    run_on_a_fresh_loop(_watch_while_blocking(lag, 0.3))
     worst = [seconds for _, seconds in lag.worst_by_second()]
     assert 0.25 <= max(worst) <= 1.0, worst
     assert sorted(worst)[0] < 0.05, worst  # the quiet seconds show almost none
@@ -47,14 +46,11 @@ def test_the_report_lists_the_lag_in_milliseconds_by_second():
 
 
 async def _serve_briefly() -> list:
-    from dde_app.event_loop_lag import event_loop_lag
-
     async with watching_the_event_loop():
         await asyncio.sleep(0.3)
     return event_loop_lag().worst_by_second()
 
 
 def test_the_server_watches_its_loop_while_it_serves():
-    with ThreadPoolExecutor(1) as pool:
-        kept = pool.submit(asyncio.run, _serve_briefly()).result()
+    kept = run_on_a_fresh_loop(_serve_briefly())
     assert kept and all(0.0 <= worst < 1.0 for _, worst in kept)

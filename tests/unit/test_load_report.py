@@ -1,9 +1,7 @@
 """The server's load report (dde_app/load_report.py): the scheduler's state, sessions by public id."""
 
-import asyncio
 import json
 import time
-from concurrent.futures import ThreadPoolExecutor
 
 from starlette.requests import Request
 
@@ -11,7 +9,7 @@ from dde_app import load_report
 from dde_app.scheduler import Scheduler
 from dde_app.session import PlaygroundSession
 from dde_core.config import Config
-from tests.waiting import wait_until
+from tests.waiting import run_on_a_fresh_loop, wait_until
 
 
 class Player:
@@ -41,8 +39,7 @@ def test_the_report_lists_playing_then_queued_sessions_in_order():
 
 def test_the_route_answers_json_that_is_not_cached():
     request = Request({"type": "http", "method": "GET", "path": "/_dde/load", "headers": [], "query_string": b""})
-    with ThreadPoolExecutor(1) as pool:  # a fresh event loop, away from Playwright's
-        response = pool.submit(asyncio.run, load_report._load(request)).result()
+    response = run_on_a_fresh_loop(load_report._load(request))
     assert response.status_code == 200 and response.headers["cache-control"] == "no-store"
     assert {"workers", "playing", "queued", "sessions"} <= set(json.loads(response.body))
     assert [route.path for route in load_report.routes()] == ["/_dde/load"]
